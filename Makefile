@@ -61,7 +61,7 @@ bench: all $(BENCH_BINS)
 	@echo "bench/*.sh measure the trace format today (see docs/performance.md)."
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man5
+	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 vmatrace $(DESTDIR)$(PREFIX)/bin/vmatrace
 
 format:

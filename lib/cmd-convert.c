@@ -86,7 +86,7 @@ int cmd_convert(int argc, char **argv)
 		goto out;
 	}
 	if (!w) {
-		error("%s: no 'vmatrace-trace' header line", in_path);
+		error("%s: no 'vmatrace-trace' header line", strcmp(in_path, "-") ? in_path : "<stdin>");
 		goto out;
 	}
 	ret = vmt_writer_close(w, err, sizeof(err)) ? error("%s", err) : EXIT_OK;

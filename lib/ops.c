@@ -101,7 +101,7 @@ bool vmt_op_range(const struct vmt_op *op, uint64_t *start, uint64_t *end)
 		len = op->args[1];
 		break;
 	case VMT_OP_MREMAP:
-		/* the old range; the new one is vmt_op_range2's business of replay */
+		/* the old range, grown to the new length; a move's destination is the caller's */
 		s = op->args[0];
 		len = op->args[1] > op->args[2] ? op->args[1] : op->args[2];
 		break;

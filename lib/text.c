@@ -50,7 +50,7 @@ static const struct flag_name mmap_flags[] = {
 	{ 0x2000, "MAP_LOCKED" },     { 0x4000, "MAP_NORESERVE" },   { 0x8000, "MAP_POPULATE" },
 	{ 0x10000, "MAP_NONBLOCK" },  { 0x20000, "MAP_STACK" },	     { 0x40000, "MAP_HUGETLB" },
 	{ 0x80000, "MAP_SYNC" },      { 0x100000, "MAP_FIXED_NOREPLACE" },
-	{ 0x4000000, "MAP_UNINITIALIZED" },
+	/* bits 26-31 are MAP_HUGE_* page sizes (or MAP_UNINITIALIZED on no-MMU): printed in hex */
 	{ 0, NULL },
 };
 

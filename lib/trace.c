@@ -637,6 +637,9 @@ static void decode_op(struct cursor *c, struct vmt_reader *r, struct vmt_op *op)
 		if (op->nargs > VMT_MAX_ARGS && !c->bad)
 			c->bad = "more than 6 syscall arguments";
 		cur_str(c, op->name, sizeof(op->name));
+		if (op->name[strspn(op->name, "abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] && !c->bad)
+			c->bad = "syscall name is not an identifier";
 		nargs = op->nargs <= VMT_MAX_ARGS ? op->nargs : 0;
 	} else {
 		op->nr = 0;
@@ -712,7 +715,9 @@ again:
 	c.bad = NULL;
 	type = cur_u8(&c);
 	len = cur_varint(&c);
-	if (c.bad || len > (uint64_t)(c.end - c.p))
+	if (c.bad)
+		return rfail(r, off, "bad record length: %s", c.bad);
+	if (len > (uint64_t)(c.end - c.p))
 		return rfail(r, off, "record runs past the end of its chunk");
 	c.end = c.p + len;
 	r->chunk_pos = (size_t)(c.end - r->chunk);
@@ -817,6 +822,14 @@ again:
 		cur_time(&c, r, &rec->lost.t);
 		rec->lost.cpu = cur_u32(&c, "cpu number too large");
 		rec->lost.count = cur_varint(&c);
+		/* LOST records say where events were lost; the header says how many in all */
+		if (r->lost + rec->lost.count < r->lost ||
+		    r->lost + rec->lost.count > r->hdr.lost_events) {
+			if (!c.bad)
+				c.bad = "LOST records count more events than the header's lost-event count";
+			break;
+		}
+		r->lost += rec->lost.count;
 		break;
 	case VMT_REC_END:
 		return decode_end(r, &c, &rec->end, off) ? -1 : 0;
@@ -847,7 +860,7 @@ struct vmt_writer {
 	uint8_t *chunk; /* VMT_CHUNK_TARGET + REC_MAX */
 	size_t chunk_len;
 	uint32_t chunk_records;
-	uint64_t now, records, ops;
+	uint64_t now, records, ops, lost;
 	uint32_t nprocs, nthreads, nfiles;
 	bool failed;
 	char err[512];
@@ -987,6 +1000,10 @@ static int encode_op(struct vmt_writer *w, const struct vmt_op *op, struct enc *
 		return wfail(w, "more than %d syscall arguments", VMT_MAX_ARGS);
 	if (op->kind == VMT_OP_OTHER && check_str(w, op->name, sizeof(op->name), "syscall name"))
 		return -1;
+	/* a syscall name is an identifier: the text form prints it bare */
+	if (op->kind == VMT_OP_OTHER && op->name[strspn(op->name, "abcdefghijklmnopqrstuvwxyz"
+							 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+		return wfail(w, "syscall name '%s' is not made of letters, digits and '_'", op->name);
 	if (check_time(w, op->t_enter, e))
 		return -1;
 	enc_varint(e, op->thread);
@@ -1169,6 +1186,7 @@ int vmt_writer_write(struct vmt_writer *w, const struct vmt_record *rec)
 		break;
 	case VMT_REC_LOST:
 		w->now = rec->lost.t;
+		w->lost += rec->lost.count;
 		break;
 	default:
 		w->now = saved_now;
@@ -1248,6 +1266,11 @@ int vmt_writer_close(struct vmt_writer *w, char *err, size_t errlen)
 
 	if (w->failed) {
 		wfail(w, "an earlier write to '%s' failed", w->tmp);
+		goto out;
+	}
+	if (w->lost > w->hdr.lost_events) {
+		wfail(w, "LOST records count %" PRIu64 " events, the header %" PRIu64
+		      " (set the lost-event count first)", w->lost, w->hdr.lost_events);
 		goto out;
 	}
 	enc_varint(&e, w->records);

@@ -83,7 +83,8 @@ int parse_u64(const char *s, uint64_t *out, bool suffix)
 	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* decimal unless 0x: a leading zero is not octal (pid=0100 is 100) */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || end == s)
 		return -1;
 	if (suffix && *end) {
@@ -114,8 +115,10 @@ int parse_i64(const char *s, int64_t *out)
 
 	if (!s || !*s || *s == ' ')
 		return -1;
+	const char *digits = s + (*s == '-' || *s == '+');
+
 	errno = 0;
-	v = strtoll(s, &end, 0);
+	v = strtoll(s, &end, digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ? 16 : 10);
 	if (errno || end == s || *end)
 		return -1;
 	*out = v;

@@ -292,7 +292,24 @@ static void test_writer_refusals(void)
 	       "time going backwards is refused: %s", vmt_writer_error(w));
 	op.kind = VMT_OP_NR;
 	tap_ok(vmt_writer_op(w, &op) < 0, "an unknown op kind is refused");
+	th.t = 150;
+	tap_ok(vmt_writer_add_thread(w, &th) == 0, "a thread at a later time is accepted");
+	op.kind = VMT_OP_OTHER;
+	op.thread = 0;
+	op.t_enter = op.t_exit = 200;
+	strcpy(op.name, "evil(name");
+	tap_ok(vmt_writer_op(w, &op) < 0 && strstr(vmt_writer_error(w), "letters, digits"),
+	       "a syscall name that is not an identifier is refused: %s", vmt_writer_error(w));
 	vmt_writer_abort(w);
+
+	/* LOST records may not count more than the header says was lost */
+	w = vmt_writer_open(p, &h, err, sizeof(err));
+	struct vmt_record lost = { .type = VMT_REC_LOST };
+	lost.lost = (struct vmt_lost){ .t = 1, .cpu = 0, .count = 5 };
+	tap_ok(vmt_writer_write(w, &lost) == 0, "a LOST record can be written");
+	vmt_writer_set_lost(w, 4);
+	tap_ok(vmt_writer_close(w, err, sizeof(err)) < 0 && strstr(err, "LOST records count 5"),
+	       "closing with LOST records above the header's count fails: %s", err);
 	tap_ok(stat(p, &st) == 0 && st.st_size == 8, "an aborted writer leaves the existing file alone");
 }
 
