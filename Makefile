@@ -21,6 +21,15 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
+# Quiet like the kernel's build; V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 B := build
 SRCS := vmatrace.c $(wildcard lib/*.c capture/*.c replay/*.c workloads/*.c analysis/*.c)
 LIB_SRCS := $(filter-out vmatrace.c,$(SRCS))
@@ -39,19 +48,23 @@ deps:
 	@scripts/install-deps
 
 vmatrace: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 $(B)/%.o: %.c $(wildcard lib/*.h capture/*.h replay/*.h workloads/*.h analysis/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XCFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
 $(B)/tests/%: tests/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
 $(B)/bench/%: bench/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
 check: all $(TEST_BINS) $(BENCH_BINS)
 	@VMATRACE=$(CURDIR)/vmatrace TESTBIN=$(CURDIR)/$(B)/tests prove -f tests/*.t

@@ -13,6 +13,7 @@
  *   1000 1500 T0 mmap(0x0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0x0) = 0x7f0000000000
  *   2000 - T0 munmap(0x7f0000000000, 4096) = ?
  *   3000 800 T0 membarrier#324(0x0, 0x0, 0x0) = 0
+ *   3500 900 T0 mmap(0x7f0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0x0) = 0x7f0000000000 [setup]
  *   exec T0 t=4000 "/usr/bin/true"
  *   comm T0 t=4000 "true"
  *   exit T0 t=5000 code=0
@@ -262,6 +263,8 @@ static void put_op(FILE *out, const struct vmt_op *op)
 	}
 	fputs(") = ", out);
 	put_ret(out, op);
+	if (op->flags & VMT_OPF_SETUP)
+		fputs(" [setup]", out);
 	fputc('\n', out);
 }
 
@@ -751,6 +754,11 @@ static int parse_op(struct vmt_text_parser *p, char *s, struct vmt_op *op)
 		if (parse_ret(p, tok, op))
 			return -1;
 		*s = save_c;
+	}
+	skip_space(&s);
+	if (!strncmp(s, "[setup]", 7)) {
+		op->flags |= VMT_OPF_SETUP;
+		s += 7;
 	}
 	return expect_end(p, s);
 }

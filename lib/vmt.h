@@ -78,7 +78,9 @@ enum vmt_op_kind {
 
 /* vmt_op.flags */
 #define VMT_OPF_NO_EXIT 0x01u /* the exit was never seen: t_exit and ret are unknown */
-#define VMT_OPF_ALL VMT_OPF_NO_EXIT
+/* Builds the start state (a generator's setup): replayed, but not timed as part of the load. */
+#define VMT_OPF_SETUP 0x02u
+#define VMT_OPF_ALL (VMT_OPF_NO_EXIT | VMT_OPF_SETUP)
 
 /* vmt_file.flags */
 #define VMT_FILEF_UNRESOLVED 0x01u /* path/dev/inode could not be established */

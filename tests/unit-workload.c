@@ -179,7 +179,7 @@ static void test_names(void)
 /* ---- generated traces ---- */
 
 struct trace_check {
-	uint64_t ops, by_kind[VMT_OP_NR];
+	uint64_t ops, setup, by_kind[VMT_OP_NR];
 	uint32_t threads;
 	uint64_t last_t;
 	char why[256];
@@ -193,9 +193,11 @@ static int check_trace(const char *path, const char *name, struct trace_check *c
 	const struct vmt_header *h;
 	char err[512], source[300];
 	uint64_t ps, prev_t = 0;
+	static bool measured[4096]; /* per thread: a measured op was seen */
 	int ret;
 
 	memset(c, 0, sizeof(*c));
+	memset(measured, 0, sizeof(measured));
 	r = vmt_reader_open(path, err, sizeof(err));
 	if (!r) {
 		fmt_into(c->why, sizeof(c->why), "%s", err);
@@ -218,7 +220,13 @@ static int check_trace(const char *path, const char *name, struct trace_check *c
 			continue;
 		c->ops++;
 		c->by_kind[op->kind]++;
-		if (op->t_enter < prev_t || op->t_exit <= op->t_enter || op->flags) {
+		/* setup ops build the start layout: only before a thread's first measured op */
+		if (op->thread < 4096 && !(op->flags & VMT_OPF_SETUP))
+			measured[op->thread] = true;
+		c->setup += !!(op->flags & VMT_OPF_SETUP);
+		if (op->t_enter < prev_t || op->t_exit <= op->t_enter ||
+		    (op->flags & ~VMT_OPF_SETUP) || op->thread >= 4096 ||
+		    ((op->flags & VMT_OPF_SETUP) && measured[op->thread])) {
 			fmt_into(c->why, sizeof(c->why), "op %" PRIu64 ": times or flags", c->ops);
 			goto bad;
 		}
@@ -403,6 +411,22 @@ static void test_generate(void)
 		tap_ok(ok,
 		       "%s: %" PRIu64 " aligned, fixed, successful ops in order, %u thread(s)%s%s",
 		       name, c.ops, c.threads, *c.why ? ": " : "", c.why);
+		{
+			/* the start layout (or the mapper's region) is marked setup, nothing else */
+			uint64_t want = 0;
+			const struct wl_scenario *sc = wl_scenario_find(name);
+			struct wl_step steps[WL_MAX_SETUP];
+
+			if (!strcmp(name, WL_MAPPER))
+				want = 1;
+			else if (sc)
+				want = wl_scenario_setup(sc, steps, WL_MAX_SETUP);
+			else
+				for (unsigned int k = 0; k < wl_nscenarios; k++)
+					want += wl_scenario_setup(&wl_scenarios[k], steps, WL_MAX_SETUP);
+			tap_ok(c.setup == want, "%s: %" PRIu64 " setup ops, the start layout's %" PRIu64,
+			       name, c.setup, want);
+		}
 		bad = replay_as_is(path, &n);
 		if (bad < 0)
 			tap_skip("the trace's address window is in use in this process");

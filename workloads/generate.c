@@ -110,6 +110,8 @@ static void scenario_next(struct wl_thread *th, struct vmt_op *op, uint64_t *cos
 	else
 		st = &s->cycle[(th->nops - th->nsetup) % s->ncycle];
 	wl_step_op(st, th->base, th->page_size, op);
+	/* the start layout is setup: replayed, not timed */
+	op->flags = th->nops < th->nsetup ? VMT_OPF_SETUP : 0;
 	switch (st->op) {
 	case WL_MMAP:
 		*cost_ns = COST_MMAP;

@@ -93,6 +93,7 @@ static void mapper_next(struct wl_thread *th, struct vmt_op *op, uint64_t *cost_
 		op->args[3] = flags;
 		op->args[4] = (uint64_t)-1;
 		op->ret = (int64_t)th->base;
+		op->flags = VMT_OPF_SETUP; /* the region is not part of the measured load */
 		for (p = 0; p < th->npages; p++)
 			set_mapped(th, p, true);
 		*cost_ns = COST_REGION_BASE + COST_REGION_PAGE * th->npages;

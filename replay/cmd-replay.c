@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cmd-replay.c - vmatrace replay: the controller
+ *
+ * Plans the trace, makes the stand-in files and the shared results memory,
+ * forks one replay process per traced process and waits for them to be set
+ * up, forks the readers and lets them make a first pass, then says go.  When
+ * the replays are done (or on Ctrl-C/SIGTERM, which only sets the stop flag
+ * so everyone finishes cleanly) it stops the readers, reaps every child and
+ * writes the results atomically.  Children die with the controller
+ * (PR_SET_PDEATHSIG), so a killed run leaves no process behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "options.h"
+#include "probe.h"
+#include "readers.h"
+#include "replay.h"
+#include "results.h"
+#include "util.h"
+
+#define OFF(f) offsetof(struct replay_options, f)
+
+static const char *const reader_choices[] = { "maps", "smaps", "smaps_rollup", "procmap_query",
+					      NULL };
+
+#define O(n, s, t, f, d, a, h, ...) \
+	{ .name = n, .short_name = s, .type = t, .offset = OFF(f), .def = d, .arg = a, .help = h, __VA_ARGS__ }
+
+static const struct opt_def replay_opts[] = {
+	O("output", 'o', OPT_STRING, output, NULL, "R.json", "write the results here (required)"),
+	O("pid", 0, OPT_I64, pid, "-1", "PID", "replay only the traced process PID (-1: all)"),
+	O("threads", 0, OPT_UINT, threads, "0", "N",
+	  "fold the traced threads onto N replay threads per process (0: one each)"),
+	O("speed", 0, OPT_SPEED, speed, "asap", "asap|X",
+	  "as fast as possible, or X times the original pacing (1 = original)"),
+	O("loop", 0, OPT_UINT, loops, "0", "N", "replay the trace N times (0: once, or for --duration)"),
+	O("duration", 0, OPT_DURATION, duration_ns, "0", "S", "repeat the trace for S seconds"),
+	O("readers", 0, OPT_UINT, readers, "0", "N", "reader processes", .max = 1024),
+	O("reader", 0, OPT_ENUM, reader_kind, "maps", "KIND", "what each reader pass reads",
+	  .choices = reader_choices),
+	O("reader-nice", 0, OPT_INT, reader_nice, "0", "K", "nice level of the readers", .min = -20,
+	  .max = 19),
+	O("reader-cpu", 0, OPT_INT, reader_cpu, "-1", "C", "pin the readers to CPU C (-1: any)",
+	  .min = -1, .max = 4095),
+	O("writer-cpu", 0, OPT_INT, writer_cpu, "-1", "C", "pin the replay processes to CPU C (-1: any)",
+	  .min = -1, .max = 4095),
+	O("reader-reopen", 0, OPT_YESNO, reader_reopen, "yes", "yes|no",
+	  "open, read and close each pass (yes), or keep the file open and reread it (no)"),
+	O("touch", 0, OPT_FLAG, touch, NULL, NULL,
+	  "write to new private anonymous memory, so page faults join the load"),
+	O("interval", 0, OPT_DURATION, interval_ns, "100ms", "T", "writer latency series interval"),
+	O("layout", 0, OPT_STRING, layout_out, NULL, "FILE",
+	  "write the final VMA layout, in traced addresses, to FILE (FILE.PID with several processes)"),
+	O("no-probe", 0, OPT_FLAG, no_probe, NULL, NULL, "do not probe which lock each reader kind takes"),
+	O("quiet", 'q', OPT_FLAG, quiet, NULL, NULL, "no progress line"),
+	{ .name = NULL },
+};
+
+static const char replay_synopsis[] =
+	"usage: vmatrace replay TRACE -o R.json [options]\n"
+	"\n"
+	"Replay the address-space operations of TRACE: one process per traced process,\n"
+	"one thread per traced thread, every range moved to a free place of its own\n"
+	"with its neighbours, so the same VMAs merge and split.  Reader processes read\n"
+	"the replay processes' maps meanwhile.  Every op and every reader pass is timed;\n"
+	"the results (docs/results-format.md) go to R.json.\n";
+
+static volatile sig_atomic_t interrupted;
+static struct replay_shm *g_shm;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+	probe_interrupt(); /* a probe under way removes its instance and returns */
+	if (g_shm) {
+		g_shm->stop = 1;
+		g_shm->readers_stop = 1;
+	}
+}
+
+/* In a child: die with the controller, leave Ctrl-C to it. */
+static void child_signals(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(EXIT_FAIL);
+}
+
+static int make_standins(const struct plan *plan, char *dir, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+
+	snprintf(dir, size, "%s/vmatrace-replay.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return error("cannot create a directory for stand-in files in '%s': %m",
+			     tmp && *tmp ? tmp : "/tmp");
+	for (uint32_t i = 0; i <= plan->nfiles; i++) {
+		uint64_t sz = i < plan->nfiles ? plan->file_size[i] : (1ull << 30);
+		int fd;
+
+		if (i < plan->nfiles)
+			snprintf(path, sizeof(path), "%s/F%" PRIu32, dir, i);
+		else
+			snprintf(path, sizeof(path), "%s/unknown", dir);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		/* sparse: the size the traced mappings need, no blocks */
+		if (fd < 0 || ftruncate(fd, (off_t)(sz < 4096 ? 4096 : sz))) {
+			int saved = errno;
+
+			if (fd >= 0)
+				close(fd);
+			errno = saved;
+			return error("cannot create stand-in file '%s': %m", path);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void remove_standins(const struct plan *plan, const char *dir)
+{
+	char path[4096];
+
+	if (!dir[0])
+		return;
+	for (uint32_t i = 0; i <= plan->nfiles; i++) {
+		if (i < plan->nfiles)
+			snprintf(path, sizeof(path), "%s/F%" PRIu32, dir, i);
+		else
+			snprintf(path, sizeof(path), "%s/unknown", dir);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static bool selected(const struct replay_options *opt, const struct plan_proc *pp)
+{
+	return opt->pid < 0 ? pp->ops > 0 || pp->nmaps > 0 : pp->pid == (uint64_t)opt->pid;
+}
+
+static void progress(const struct replay_shm *shm, uint64_t t0, bool final)
+{
+	uint64_t ops = 0, passes = 0, el = now_ns(CLOCK_MONOTONIC) - t0;
+
+	for (uint32_t i = 0; i < shm->nreplays; i++)
+		ops += shm->replays[i].state >= REPLAY_DONE ? shm->replays[i].ops : shm->replays[i].progress;
+	for (uint32_t i = 0; i < shm->nreaders; i++)
+		passes += shm->readers[i].passes;
+	fprintf(stderr, "\rreplay: %" PRIu64 " ops, %.0f ops/s, %" PRIu64 " reader passes, %.1f s%s",
+		ops, el ? (double)ops * 1e9 / (double)el : 0, passes, (double)el / 1e9,
+		final ? "\n" : "   ");
+}
+
+/* Wait for @pid to exit; its wait status, or -1. */
+static int reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+static json_object *op_entry(const char *role, const char *op, const struct hist *h)
+{
+	json_object *o = results_hist_json(h, true);
+
+	json_object_object_add(o, "role", json_object_new_string(role));
+	json_object_object_add(o, "op", json_object_new_string(op));
+	return o;
+}
+
+static json_object *build_results(const struct replay_options *opt, const struct plan *plan,
+				  const struct vmt_header *th, const char *sha,
+				  const struct probe_result *probe, const struct replay_shm *shm,
+				  bool partial)
+{
+	json_object *root = json_object_new_object(), *meta = json_object_new_object();
+	json_object *trace = json_object_new_object(), *ops = json_object_new_array();
+	json_object *counts = json_object_new_object(), *skipped = json_object_new_object();
+	json_object *procs = json_object_new_array(), *series = json_object_new_array();
+	static struct hist kind[VMT_OP_NR], all, late, delay, rd;
+	uint64_t conflicts = 0, mismatches = 0, nops = 0, skip[SKIP_NR] = { 0 }, passes = 0, setup = 0;
+	uint64_t rerrors = 0, rbytes = 0, first = UINT64_MAX, last = 0, loops = 0;
+	uint32_t nseries = 0;
+
+	for (int k = 0; k < VMT_OP_NR; k++)
+		hist_init(&kind[k]);
+	hist_init(&all);
+	hist_init(&late);
+	hist_init(&delay);
+	hist_init(&rd);
+	results_host_meta(meta);
+	json_object_object_add(trace, "path", json_object_new_string(opt->trace));
+	json_object_object_add(trace, "sha256", json_object_new_string(sha));
+	json_object_object_add(trace, "source", json_object_new_string(th->source));
+	json_object_object_add(trace, "capture_kernel", json_object_new_string(th->kernel));
+	json_object_object_add(trace, "capture_arch", json_object_new_string(th->arch));
+	json_object_object_add(trace, "ops", json_object_new_int64((int64_t)plan->ops));
+	json_object_object_add(trace, "processes", json_object_new_int64(plan->nprocs));
+	json_object_object_add(trace, "threads", json_object_new_int64(plan->nthreads_total));
+	json_object_object_add(trace, "lost_events", json_object_new_int64((int64_t)plan->lost_events));
+	json_object_object_add(trace, "duration_ns",
+			       json_object_new_int64((int64_t)(plan->t_last - plan->t_first)));
+	json_object_object_add(meta, "trace", trace);
+	json_object_object_add(meta, "options", options_json(replay_opts, opt));
+	json_object_object_add(meta, "probe", probe ? probe_to_json(probe) : NULL);
+	json_object_object_add(meta, "partial", json_object_new_boolean(partial));
+	json_object_object_add(root, "format", json_object_new_string("vmatrace-results"));
+	json_object_object_add(root, "format_version", json_object_new_int(1));
+	json_object_object_add(root, "meta", meta);
+
+	for (uint32_t i = 0; i < shm->nreplays; i++) {
+		const struct replay_stats *st = &shm->replays[i];
+		json_object *p = json_object_new_object();
+
+		for (int k = 0; k < VMT_OP_NR; k++)
+			hist_merge(&kind[k], &st->op[k]);
+		hist_merge(&all, &st->all);
+		hist_merge(&late, &st->late);
+		hist_merge(&delay, &st->delay);
+		conflicts += st->conflicts;
+		mismatches += st->mismatches;
+		nops += st->ops;
+		setup += st->setup_ops;
+		loops = st->loops > loops ? st->loops : loops;
+		for (int s = 0; s < SKIP_NR; s++)
+			skip[s] += st->skipped[s];
+		if (st->t_start && st->t_start < first)
+			first = st->t_start;
+		if (st->t_end > last)
+			last = st->t_end;
+		if (st->nseries > nseries)
+			nseries = st->nseries;
+		json_object_object_add(p, "pid", json_object_new_int(st->pid));
+		json_object_object_add(p, "ops", json_object_new_int64((int64_t)st->ops));
+		json_object_object_add(p, "setup_ops", json_object_new_int64((int64_t)st->setup_ops));
+		json_object_object_add(p, "loops", json_object_new_int64((int64_t)st->loops));
+		json_object_object_add(p, "conflicts", json_object_new_int64((int64_t)st->conflicts));
+		json_object_object_add(p, "outcome_mismatches", json_object_new_int64((int64_t)st->mismatches));
+		json_object_object_add(p, "clusters_placed", json_object_new_int64((int64_t)st->placed_clusters));
+		json_object_object_add(p, "execs", json_object_new_int64((int64_t)st->execs));
+		if (st->error[0])
+			json_object_object_add(p, "error", json_object_new_string(st->error));
+		json_object_array_add(procs, p);
+	}
+	for (uint32_t i = 0; i < shm->nreaders; i++) {
+		hist_merge(&rd, &shm->readers[i].pass);
+		passes += shm->readers[i].passes;
+		rerrors += shm->readers[i].errors;
+		rbytes += shm->readers[i].bytes;
+	}
+	for (int k = 0; k < VMT_OP_NR; k++)
+		if (kind[k].count)
+			json_object_array_add(ops, op_entry("writer", vmt_op_descs[k].name, &kind[k]));
+	json_object_array_add(ops, op_entry("writer", "all", &all));
+	if (shm->nreaders)
+		json_object_array_add(ops, op_entry("reader", reader_choices[opt->reader_kind], &rd));
+	json_object_object_add(root, "ops", ops);
+
+	json_object_object_add(counts, "ops", json_object_new_int64((int64_t)nops));
+	json_object_object_add(counts, "setup_ops", json_object_new_int64((int64_t)setup));
+	json_object_object_add(counts, "loops", json_object_new_int64((int64_t)loops));
+	json_object_object_add(counts, "conflicts", json_object_new_int64((int64_t)conflicts));
+	json_object_object_add(counts, "outcome_mismatches", json_object_new_int64((int64_t)mismatches));
+	for (int s = 0; s < SKIP_NR; s++)
+		json_object_object_add(skipped, skip_reason_names[s], json_object_new_int64((int64_t)skip[s]));
+	json_object_object_add(counts, "skipped", skipped);
+	json_object_object_add(counts, "reader_passes", json_object_new_int64((int64_t)passes));
+	json_object_object_add(counts, "reader_errors", json_object_new_int64((int64_t)rerrors));
+	json_object_object_add(counts, "reader_bytes", json_object_new_int64((int64_t)rbytes));
+	json_object_object_add(counts, "lost_events", json_object_new_int64((int64_t)plan->lost_events));
+	json_object_object_add(counts, "wall_ns",
+			       json_object_new_int64(last > first ? (int64_t)(last - first) : 0));
+	if (opt->speed > 0) {
+		json_object_object_add(counts, "lateness", results_hist_json(&late, false));
+		json_object_object_add(counts, "schedule_delay", results_hist_json(&delay, false));
+	}
+	json_object_object_add(root, "counts", counts);
+	json_object_object_add(root, "processes", procs);
+
+	/* writer latency over time, all replay processes together */
+	for (uint32_t i = 0; i < nseries; i++) {
+		uint64_t c = 0, sum = 0, max = 0;
+		json_object *pt = json_object_new_object();
+
+		for (uint32_t r = 0; r < shm->nreplays; r++) {
+			const struct series_point *sp = &shm->replays[r].series[i];
+
+			c += sp->count;
+			sum += sp->sum_ns;
+			max = sp->max_ns > max ? sp->max_ns : max;
+		}
+		json_object_object_add(pt, "t_s", json_object_new_double((double)i * (double)opt->interval_ns / 1e9));
+		json_object_object_add(pt, "count", json_object_new_int64((int64_t)c));
+		json_object_object_add(pt, "mean_ns", json_object_new_double(c ? (double)sum / (double)c : 0));
+		json_object_object_add(pt, "max_ns", json_object_new_int64((int64_t)max));
+		json_object_array_add(series, pt);
+	}
+	json_object_object_add(root, "series", series);
+	return root;
+}
+
+static int wait_ready(struct replay_shm *shm, pid_t *pids)
+{
+	for (;;) {
+		uint32_t ready = 0;
+
+		for (uint32_t i = 0; i < shm->nreplays; i++) {
+			int st = shm->replays[i].state;
+
+			if (st == REPLAY_FAILED || (waitpid(pids[i], NULL, WNOHANG) == pids[i] &&
+						    (pids[i] = -1, 1)))
+				return error("replay process %u failed to start: %s", i,
+					     shm->replays[i].error[0] ? shm->replays[i].error : "it exited");
+			ready += st >= REPLAY_READY;
+		}
+		if (ready == shm->nreplays || interrupted)
+			return 0;
+		usleep(1000);
+	}
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_options opt = { 0 };
+	struct plan plan;
+	struct probe_result probe, *probe_p = NULL;
+	struct vmt_header th;
+	struct reader_config rc;
+	struct replay_shm *shm = MAP_FAILED;
+	pid_t *rpids = NULL, *dpids = NULL;
+	char err[512], sha[65] = "", dir[4096] = "";
+	uint32_t nrep = 0, failed = 0;
+	size_t shm_size = 0;
+	int first, ret = EXIT_FAIL;
+	uint64_t t0;
+	bool tty;
+
+	ret = options_parse("replay", replay_synopsis, replay_opts, &opt, argc, argv, &first);
+	if (ret)
+		return ret == 1 ? EXIT_OK : ret;
+	ret = EXIT_FAIL;
+	if (first + 1 != argc)
+		return usage_error("replay", "expected one trace file");
+	if (!opt.output)
+		return usage_error("replay", "-o R.json is required");
+	opt.trace = argv[first];
+	if (opt.reader_cpu >= sysconf(_SC_NPROCESSORS_CONF) || opt.writer_cpu >= sysconf(_SC_NPROCESSORS_CONF))
+		return usage_error("replay", "this machine has %ld CPUs", sysconf(_SC_NPROCESSORS_CONF));
+	tty = stderr_is_tty() && !opt.quiet;
+
+	{
+		struct vmt_reader *r = vmt_reader_open(opt.trace, err, sizeof(err));
+
+		if (!r)
+			return error("%s", err);
+		th = *vmt_reader_header(r);
+		vmt_reader_close(r);
+	}
+	if (plan_build(opt.trace, opt.pid, &plan, err, sizeof(err)))
+		return error("%s", err);
+	if (results_file_sha256(opt.trace, sha, err, sizeof(err))) {
+		ret = error("%s", err);
+		goto out;
+	}
+	for (uint32_t p = 0; p < plan.nprocs; p++)
+		nrep += selected(&opt, &plan.procs[p]);
+	if (!nrep) {
+		ret = error("%s: no process with operations to replay", opt.trace);
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!opt.no_probe) {
+		if (probe_run(&probe, 10) == 0)
+			probe_p = &probe;
+		else
+			warning("the lock probe failed; results will have no probe");
+	}
+	if (interrupted) {
+		ret = error("interrupted");
+		goto out;
+	}
+	if (make_standins(&plan, dir, sizeof(dir)))
+		goto out;
+
+	shm_size = sizeof(*shm) + nrep * sizeof(struct replay_stats) +
+		   opt.readers * sizeof(struct reader_stats);
+	shm = mmap(NULL, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	rpids = calloc(nrep, sizeof(*rpids));
+	dpids = calloc(opt.readers ? opt.readers : 1, sizeof(*dpids));
+	if (shm == MAP_FAILED || !rpids || !dpids) {
+		ret = error("out of memory for %zu bytes of results", shm_size);
+		goto out;
+	}
+	shm->nreplays = nrep;
+	shm->nreaders = opt.readers;
+	shm->replays = (struct replay_stats *)(shm + 1);
+	shm->readers = (struct reader_stats *)(shm->replays + nrep);
+	for (uint32_t i = 0; i < opt.readers; i++)
+		hist_init(&shm->readers[i].pass);
+	g_shm = shm;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	/* one replay process per traced process */
+	for (uint32_t p = 0, i = 0; p < plan.nprocs; p++) {
+		if (!selected(&opt, &plan.procs[p]))
+			continue;
+		for (int k = 0; k < VMT_OP_NR; k++)
+			hist_init(&shm->replays[i].op[k]);
+		hist_init(&shm->replays[i].all);
+		hist_init(&shm->replays[i].late);
+		hist_init(&shm->replays[i].delay);
+		fflush(NULL);
+		rpids[i] = fork();
+		if (rpids[i] < 0) {
+			ret = error("cannot fork a replay process: %m");
+			shm->stop = 1;
+			nrep = i;
+			shm->nreplays = i;
+			goto reap;
+		}
+		if (rpids[i] == 0) {
+			child_signals();
+			_exit(replay_process_main(&opt, &plan, &plan.procs[p], dir, shm, &shm->replays[i]));
+		}
+		i++;
+	}
+	if (wait_ready(shm, rpids)) {
+		shm->stop = 1;
+		goto reap;
+	}
+
+	/* the readers start before the timed replay, and each makes a first pass */
+	rc = (struct reader_config){ .kind = (enum reader_kind)opt.reader_kind, .nice = opt.reader_nice,
+				     .cpu = opt.reader_cpu, .reopen = opt.reader_reopen,
+				     .bufsize = 64 * 1024 };
+	for (uint32_t i = 0; i < opt.readers; i++) {
+		fflush(NULL);
+		dpids[i] = fork();
+		if (dpids[i] < 0) {
+			ret = error("cannot fork a reader: %m");
+			shm->stop = 1;
+			shm->nreaders = i;
+			goto reap;
+		}
+		if (dpids[i] == 0) {
+			child_signals();
+			if (reader_apply_sched(opt.reader_nice, opt.reader_cpu))
+				_exit(EXIT_FAIL);
+			_exit(reader_loop(&rc, rpids, nrep, &shm->readers_stop, &shm->readers[i]) ?
+				      EXIT_FAIL : EXIT_OK);
+		}
+	}
+	for (uint64_t w0 = now_ns(CLOCK_MONOTONIC); !interrupted;) {
+		uint32_t started = 0;
+
+		for (uint32_t i = 0; i < opt.readers; i++)
+			started += shm->readers[i].passes > 0 || shm->readers[i].errors > 0;
+		if (started == opt.readers || now_ns(CLOCK_MONOTONIC) - w0 > 5000000000ull)
+			break;
+		usleep(1000);
+	}
+
+	t0 = now_ns(CLOCK_MONOTONIC);
+	shm->go_ns = t0;
+	__atomic_store_n(&shm->go, 1, __ATOMIC_RELEASE);
+	/* done when every replay process says so (or died) */
+	for (uint32_t left = nrep; left;) {
+		left = 0;
+		for (uint32_t i = 0; i < nrep; i++) {
+			int status;
+
+			if (rpids[i] > 0 && waitpid(rpids[i], &status, WNOHANG) == rpids[i]) {
+				rpids[i] = -rpids[i];
+				failed++;
+				error("replay process %u died: %s", i, WIFSIGNALED(status) ?
+					strsignal(WTERMSIG(status)) : "exited early");
+			}
+			left += rpids[i] > 0 && shm->replays[i].state < REPLAY_DONE;
+		}
+		if (tty)
+			progress(shm, t0, false);
+		if (left)
+			usleep(tty ? 200000 : 2000);
+	}
+	if (tty)
+		progress(shm, t0, true);
+reap:
+	shm->stop = 1;
+	shm->readers_stop = 1;
+	for (uint32_t i = 0; i < shm->nreaders; i++)
+		if (dpids[i] > 0)
+			reap(dpids[i]);
+	shm->release = 1;
+	for (uint32_t i = 0; i < nrep; i++) {
+		if (rpids[i] > 0) {
+			int status = reap(rpids[i]);
+
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				failed++;
+		}
+	}
+	for (uint32_t i = 0; i < nrep; i++)
+		if (shm->replays[i].state == REPLAY_FAILED)
+			error("replay of process %u failed: %s", i, shm->replays[i].error);
+	if (!failed || interrupted) {
+		json_object *res = build_results(&opt, &plan, &th, sha, probe_p, shm, interrupted != 0);
+
+		if (results_write_atomic(opt.output, res, err, sizeof(err)))
+			ret = error("%s", err);
+		else
+			ret = interrupted ? 128 + interrupted : failed ? EXIT_FAIL : EXIT_OK;
+		json_object_put(res);
+	}
+out:
+	g_shm = NULL;
+	if (shm != MAP_FAILED)
+		munmap(shm, shm_size);
+	remove_standins(&plan, dir);
+	plan_free(&plan);
+	free(rpids);
+	free(dpids);
+	return ret;
+}
