@@ -197,7 +197,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	json_object *trace = json_object_new_object(), *ops = json_object_new_array();
 	json_object *counts = json_object_new_object(), *skipped = json_object_new_object();
 	json_object *procs = json_object_new_array(), *series = json_object_new_array();
-	static struct hist kind[VMT_OP_NR], all, late, delay, rd;
+	static struct hist kind[VMT_OP_NR], all, late, delay, pacing, rd;
 	uint64_t conflicts = 0, mismatches = 0, nops = 0, skip[SKIP_NR] = { 0 }, passes = 0, setup = 0;
 	uint64_t rerrors = 0, rbytes = 0, first = UINT64_MAX, last = 0, loops = 0;
 	uint32_t nseries = 0;
@@ -207,6 +207,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	hist_init(&all);
 	hist_init(&late);
 	hist_init(&delay);
+	hist_init(&pacing);
 	hist_init(&rd);
 	results_host_meta(meta);
 	json_object_object_add(trace, "path", json_object_new_string(opt->trace));
@@ -237,6 +238,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 		hist_merge(&all, &st->all);
 		hist_merge(&late, &st->late);
 		hist_merge(&delay, &st->delay);
+		hist_merge(&pacing, &st->pacing);
 		conflicts += st->conflicts;
 		mismatches += st->mismatches;
 		nops += st->ops;
@@ -293,6 +295,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	if (opt->speed > 0) {
 		json_object_object_add(counts, "lateness", results_hist_json(&late, false));
 		json_object_object_add(counts, "schedule_delay", results_hist_json(&delay, false));
+		json_object_object_add(counts, "pacing_error", results_hist_json(&pacing, false));
 	}
 	json_object_object_add(root, "counts", counts);
 	json_object_object_add(root, "processes", procs);
@@ -431,6 +434,7 @@ int cmd_replay(int argc, char **argv)
 		hist_init(&shm->replays[i].all);
 		hist_init(&shm->replays[i].late);
 		hist_init(&shm->replays[i].delay);
+		hist_init(&shm->replays[i].pacing);
 		fflush(NULL);
 		rpids[i] = fork();
 		if (rpids[i] < 0) {

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,7 +110,8 @@ struct worker {
 	_Alignas(64) uint64_t pushed; /* ops pushed (dispatcher only) */
 	struct rop ring[RING_SIZE];
 	/* statistics: this thread only, merged after join */
-	struct hist op[VMT_OP_NR], all, late, delay;
+	struct hist op[VMT_OP_NR], all, late, delay, pacing;
+	uint64_t prev_end; /* when this worker's previous op returned */
 	struct series_point *series;
 	uint64_t ops, setup_ops, conflicts, mismatches, errors;
 };
@@ -345,7 +347,7 @@ static int64_t issue(const struct rop *r)
 static void run_op(struct worker *w, const struct rop *r)
 {
 	struct engine *e = w->eng;
-	uint64_t t0, t1;
+	uint64_t t0, t1, prev_end = w->prev_end;
 	int64_t ret;
 	bool failed;
 
@@ -356,6 +358,7 @@ static void run_op(struct worker *w, const struct rop *r)
 		return; /* --duration is over: the op is not issued */
 	ret = issue(r);
 	t1 = now_ns(CLOCK_MONOTONIC);
+	w->prev_end = t1;
 	if (r->setup) {
 		w->setup_ops++;
 		goto outcome;
@@ -363,8 +366,11 @@ static void run_op(struct worker *w, const struct rop *r)
 	hist_record(&w->op[r->kind], t1 - t0);
 	hist_record(&w->all, t1 - t0);
 	if (r->sched_ns) {
+		uint64_t ready = r->sched_ns > prev_end ? r->sched_ns : prev_end;
+
 		hist_record(&w->late, t0 > r->sched_ns ? t0 - r->sched_ns : 0);
 		hist_record(&w->delay, t1 > r->sched_ns ? t1 - r->sched_ns : 0);
+		hist_record(&w->pacing, t0 > ready ? t0 - ready : 0);
 	}
 	if (w->series && e->opt->interval_ns && t1 >= e->go_ns) {
 		uint64_t i = (t1 - e->go_ns) / e->opt->interval_ns;
@@ -399,6 +405,8 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	volatile int *stop = &w->eng->shm->stop;
 
+	/* the default 50 us timer slack would be lateness of its own */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	for (;;) {
 		uint32_t head = atomic_load_explicit(&w->head, memory_order_relaxed);
 		int spins = 0;
@@ -843,6 +851,7 @@ static void merge_worker(struct replay_stats *st, struct worker *w)
 	hist_merge(&st->all, &w->all);
 	hist_merge(&st->late, &w->late);
 	hist_merge(&st->delay, &w->delay);
+	hist_merge(&st->pacing, &w->pacing);
 	st->ops += w->ops;
 	st->setup_ops += w->setup_ops;
 	st->conflicts += w->conflicts;
@@ -919,6 +928,7 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 		hist_init(&w->all);
 		hist_init(&w->late);
 		hist_init(&w->delay);
+		hist_init(&w->pacing);
 		if (opt->interval_ns)
 			w->series = calloc(REPLAY_SERIES_MAX, sizeof(*w->series));
 		e.workers[i] = w;
@@ -951,13 +961,11 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 		if ((opt->loops && st->loops >= opt->loops) || (!opt->loops && !opt->duration_ns) ||
 		    time_is_up(&e) || shm->stop)
 			break;
+		/* every pass starts from the trace's start state, snapshot included */
 		reset_clusters(&e);
-		/* the next pass is scheduled after this one, however long it took */
-		e.loop_offset_ns = now_ns(CLOCK_MONOTONIC) - e.go_ns -
-				   (uint64_t)((double)(e.plan->t_last - e.plan->t_first) /
-					      (opt->speed > 0 ? opt->speed : 1));
-		if (opt->speed <= 0)
-			e.loop_offset_ns = 0;
+		map_initial(&e);
+		/* the next pass is scheduled from now, however long this one took */
+		e.loop_offset_ns = opt->speed > 0 ? now_ns(CLOCK_MONOTONIC) - e.go_ns : 0;
 	}
 	drain(&e);
 	st->t_end = now_ns(CLOCK_MONOTONIC);

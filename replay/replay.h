@@ -118,6 +118,8 @@ struct replay_stats {
 	struct hist op[VMT_OP_NR]; /* service time per kind */
 	struct hist all;
 	struct hist late; /* start - schedule, paced replay only */
+	/* start - max(schedule, the worker's previous op's end): the pacer's own error */
+	struct hist pacing;
 	struct hist delay; /* end - schedule: what a caller waiting on the schedule saw */
 	uint32_t nseries;
 	struct series_point series[REPLAY_SERIES_MAX];
