@@ -69,9 +69,13 @@ $(B)/bench/%: bench/%.c $(LIB_OBJS)
 check: all $(TEST_BINS) $(BENCH_BINS)
 	@VMATRACE=$(CURDIR)/vmatrace TESTBIN=$(CURDIR)/$(B)/tests prove -f tests/*.t
 
+# The standard comparison so far: the kernel review's mapper setup, every reader kind.
+# (The full sweep with plots arrives with the analysis stage.)
+BENCH_SECONDS ?= 10
 bench: all $(BENCH_BINS)
-	@echo "make bench: the standard comparison arrives with the analysis stage (issue 5);"
-	@echo "bench/*.sh measure the trace format today (see docs/performance.md)."
+	@d=results/$$(date +%Y%m%d-%H%M%S); mkdir -p $$d; \
+	bench/headline.sh $(BENCH_SECONDS) $$d | tee $$d/report.txt; \
+	echo "results and report: $$d"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

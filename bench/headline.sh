@@ -19,6 +19,9 @@ fi
 mkdir -p "$out"
 make -C "$top" -s all >/dev/null
 "$vmatrace" workload mapper --duration "$secs" -o "$out/mapper.vmt"
+# the lock each kind takes, measured once (replays below skip their own probe)
+probe=--no-probe
+"$vmatrace" probe --json > "$out/probe.json" || probe=""
 cpus=$(nproc)
 pin="--writer-cpu 0"
 rpin="--reader-cpu 1"
@@ -31,7 +34,7 @@ for cfg in none maps procmap_query smaps smaps_rollup; do
 	else
 		set -- --readers 2 --reader "$cfg" --reader-nice 15 $rpin
 	fi
-	"$vmatrace" replay "$out/mapper.vmt" -q --speed 1 --duration "$secs" $pin "$@" \
+	"$vmatrace" replay "$out/mapper.vmt" -q $probe --speed 1 --duration "$secs" $pin "$@" \
 		-o "$out/$cfg.json"
 done
 python3 - "$out" <<'PY'
@@ -42,7 +45,10 @@ for cfg in ["none", "maps", "procmap_query", "smaps", "smaps_rollup"]:
     r = json.load(open(os.path.join(out, cfg + ".json")))
     w = next(o for o in r["ops"] if o["role"] == "writer" and o["op"] == "all")
     rd = next((o for o in r["ops"] if o["role"] == "reader"), None)
-    probe = (r["meta"].get("probe") or {}).get("kinds", {}).get(cfg, {})
+    pj = r["meta"].get("probe")
+    if not pj and os.path.exists(os.path.join(out, "probe.json")):
+        pj = json.load(open(os.path.join(out, "probe.json")))
+    probe = (pj or {}).get("kinds", {}).get(cfg, {})
     lock = "-" if cfg == "none" else ("mmap_lock" if probe.get("takes_mmap_lock") else "per-VMA") if probe else "?"
     rows.append((cfg, lock, w, rd, r["counts"]))
 base = next(w for c, l, w, rd, n in rows if c == "maps")["mean_ns"]
