@@ -17,7 +17,8 @@ XCFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMATRACE_VERSION='"$(VERSION)"' -I
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 ifneq ($(SANITIZE),)
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+# every report is fatal, so a test cannot pass over one
+CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 

@@ -23,8 +23,11 @@
 #include "readers.h"
 #include "vmt.h"
 
-/* Where relocated clusters go: far from the kernel's top-down mmap area and the heap. */
-#define REPLAY_AREA_START 0x100000000000ull /* 16 TiB */
+/*
+ * Where relocated clusters go: far from the kernel's top-down mmap area and the
+ * heap, and above AddressSanitizer's x86_64 shadow (which ends at 0x10007fff7fff).
+ */
+#define REPLAY_AREA_START 0x200000000000ull /* 32 TiB */
 #define REPLAY_AREA_END 0x700000000000ull /* 112 TiB */
 #define REPLAY_ALIGN (1ull << 30) /* deltas keep the 1 GiB alignment of every address */
 #define REPLAY_GAP (1ull << 30) /* unmapped space between clusters: they never merge */
@@ -108,6 +111,8 @@ struct series_point {
 /* What one replay process measured; a slot of the shared memory. */
 struct replay_stats {
 	pid_t pid;
+	uint32_t process; /* index of the traced process in the plan (set by the controller) */
+	uint32_t threads; /* replay threads it ran */
 	volatile int state; /* enum replay_state */
 	volatile uint64_t progress; /* ops handed to workers so far, for the progress line */
 	char error[256];
