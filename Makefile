@@ -41,7 +41,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(B)/tests/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
-.PHONY: all deps check bench install format format-check clean
+.PHONY: all deps check bench install format format-check clean fuzz fuzz-run
 all: deps vmatrace
 
 # Installs what is missing when root; otherwise prints the apt-get command and stops.
@@ -78,6 +78,36 @@ bench: all $(BENCH_BINS)
 	bench/headline.sh $(BENCH_SECONDS) $$d | tee $$d/report.txt; \
 	echo "results and report: $$d"
 
+# libFuzzer targets (tests/fuzz/fuzz-*.c) built with clang, ASan and UBSan.
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FZ := build-fuzz
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FZ)/%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FZ)/obj/%.o)
+FUZZ_RUNS ?= 1000000
+
+$(FZ)/obj/%.o: %.c $(wildcard lib/*.h capture/*.h replay/*.h workloads/*.h analysis/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(XCFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+
+$(FZ)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(XCFLAGS) -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
+
+fuzz:
+	@scripts/install-deps fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+# Each target FUZZ_RUNS executions from its seed corpus (a copy: the seeds stay as committed).
+fuzz-run: fuzz
+	@for f in $(FUZZ_BINS); do \
+		n=$${f##*/fuzz-}; rm -rf $(FZ)/corpus-$$n; cp -r tests/fuzz/corpus/$$n $(FZ)/corpus-$$n; \
+		echo "== $$f: $(FUZZ_RUNS) runs"; \
+		$$f -runs=$(FUZZ_RUNS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FZ)/corpus-$$n || exit 1; \
+	done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 vmatrace $(DESTDIR)$(PREFIX)/bin/vmatrace
@@ -86,4 +116,4 @@ format:
 	clang-format -i $(SRCS) $(wildcard lib/*.h capture/*.h replay/*.h workloads/*.h analysis/*.h) $(TEST_SRCS) $(BENCH_SRCS)
 
 clean:
-	rm -rf $(B) vmatrace
+	rm -rf $(B) $(FZ) vmatrace
