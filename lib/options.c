@@ -151,7 +151,9 @@ int options_parse(const char *cmd, const char *synopsis, const struct opt_def *d
 					d = x;
 		}
 		if (!d) {
-			if (c == ':' || (c == '?' && optopt && strchr(sopts, optopt)))
+			/* a long option without its value leaves optopt = its val, 256 + index */
+			if (c == ':' ||
+			    (c == '?' && optopt && (optopt >= 256 || strchr(sopts, optopt))))
 				return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}

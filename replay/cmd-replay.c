@@ -43,8 +43,9 @@ static const char *const reader_choices[] = { "maps", "smaps", "smaps_rollup", "
 static const struct opt_def replay_opts[] = {
 	O("output", 'o', OPT_STRING, output, NULL, "R.json", "write the results here (required)"),
 	O("pid", 0, OPT_I64, pid, "-1", "PID", "replay only the traced process PID (-1: all)"),
+	/* each replay thread keeps ~0.5 MiB of histograms and ring: bounded like --readers */
 	O("threads", 0, OPT_UINT, threads, "0", "N",
-	  "fold the traced threads onto N replay threads per process (0: one each)"),
+	  "fold the traced threads onto N replay threads per process (0: one each)", .max = 1024),
 	O("speed", 0, OPT_SPEED, speed, "asap", "asap|X",
 	  "as fast as possible, or X times the original pacing (1 = original)"),
 	O("loop", 0, OPT_UINT, loops, "0", "N", "replay the trace N times (0: once, or for --duration)"),
@@ -231,6 +232,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 
 	for (uint32_t i = 0; i < shm->nreplays; i++) {
 		const struct replay_stats *st = &shm->replays[i];
+		const struct plan_proc *tp = &plan->procs[st->process];
 		json_object *p = json_object_new_object();
 
 		for (int k = 0; k < VMT_OP_NR; k++)
@@ -253,6 +255,9 @@ static json_object *build_results(const struct replay_options *opt, const struct
 		if (st->nseries > nseries)
 			nseries = st->nseries;
 		json_object_object_add(p, "pid", json_object_new_int(st->pid));
+		json_object_object_add(p, "traced_pid", json_object_new_int64(tp->pid));
+		json_object_object_add(p, "name", json_object_new_string(tp->name));
+		json_object_object_add(p, "threads", json_object_new_int64(st->threads));
 		json_object_object_add(p, "ops", json_object_new_int64((int64_t)st->ops));
 		json_object_object_add(p, "setup_ops", json_object_new_int64((int64_t)st->setup_ops));
 		json_object_object_add(p, "loops", json_object_new_int64((int64_t)st->loops));
@@ -396,11 +401,12 @@ int cmd_replay(int argc, char **argv)
 	if (!opt.no_probe) {
 		if (probe_run(&probe, 10) == 0)
 			probe_p = &probe;
-		else
+		else if (!interrupted)
 			warning("the lock probe failed; results will have no probe");
 	}
 	if (interrupted) {
-		ret = error("interrupted");
+		error("interrupted before the replay started: no results written");
+		ret = 128 + interrupted;
 		goto out;
 	}
 	if (make_standins(&plan, dir, sizeof(dir)))
@@ -435,6 +441,7 @@ int cmd_replay(int argc, char **argv)
 		hist_init(&shm->replays[i].late);
 		hist_init(&shm->replays[i].delay);
 		hist_init(&shm->replays[i].pacing);
+		shm->replays[i].process = p;
 		fflush(NULL);
 		rpids[i] = fork();
 		if (rpids[i] < 0) {
@@ -470,17 +477,31 @@ int cmd_replay(int argc, char **argv)
 		}
 		if (dpids[i] == 0) {
 			child_signals();
-			if (reader_apply_sched(opt.reader_nice, opt.reader_cpu))
+			if (reader_apply_sched(opt.reader_nice, opt.reader_cpu) ||
+			    reader_loop(&rc, rpids, nrep, &shm->readers_stop, &shm->readers[i])) {
+				/* why, for the controller, which reports it */
+				shm->readers[i].last_errno = errno;
 				_exit(EXIT_FAIL);
-			_exit(reader_loop(&rc, rpids, nrep, &shm->readers_stop, &shm->readers[i]) ?
-				      EXIT_FAIL : EXIT_OK);
+			}
+			_exit(EXIT_OK);
 		}
 	}
 	for (uint64_t w0 = now_ns(CLOCK_MONOTONIC); !interrupted;) {
 		uint32_t started = 0;
 
-		for (uint32_t i = 0; i < opt.readers; i++)
+		for (uint32_t i = 0; i < opt.readers; i++) {
 			started += shm->readers[i].passes > 0 || shm->readers[i].errors > 0;
+			/* a reader ends only when told to: this one could not start */
+			if (waitpid(dpids[i], NULL, WNOHANG) == dpids[i]) {
+				dpids[i] = -1;
+				ret = error("reader %u could not start (nice %d, CPU %d, %s): %s",
+					    i, opt.reader_nice, opt.reader_cpu,
+					    reader_choices[opt.reader_kind],
+					    strerror(shm->readers[i].last_errno));
+				failed++;
+				goto reap;
+			}
+		}
 		if (started == opt.readers || now_ns(CLOCK_MONOTONIC) - w0 > 5000000000ull)
 			break;
 		usleep(1000);
@@ -513,9 +534,19 @@ int cmd_replay(int argc, char **argv)
 reap:
 	shm->stop = 1;
 	shm->readers_stop = 1;
-	for (uint32_t i = 0; i < shm->nreaders; i++)
-		if (dpids[i] > 0)
-			reap(dpids[i]);
+	for (uint32_t i = 0; i < shm->nreaders; i++) {
+		int status;
+
+		if (dpids[i] <= 0)
+			continue;
+		status = reap(dpids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			error("reader %u died: %s", i,
+			      WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) :
+						    strerror(shm->readers[i].last_errno));
+			failed++;
+		}
+	}
 	shm->release = 1;
 	for (uint32_t i = 0; i < nrep; i++) {
 		if (rpids[i] > 0) {

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -643,8 +644,8 @@ static int translate(struct engine *e, const struct vmt_op *op, struct rop *r, u
 		uint64_t want = (e->page - 1), lo, hi;
 
 		/* brk is emulated with anonymous mappings that merge left, as the heap does */
-		if (failed || op->ret <= 0)
-			return 0;
+		if (failed || op->ret <= 0 || (uint64_t)op->ret >= REPLAY_USER_LIMIT)
+			goto impossible; /* brk returns a user address, never an error */
 		if (!e->brk_cur) {
 			e->brk_cur = (uint64_t)op->ret; /* the first break: nothing mapped yet */
 			return 0;
@@ -897,11 +898,20 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 		     sysconf(_SC_PAGESIZE));
 		return EXIT_FAIL;
 	}
-	if (opt->writer_cpu >= 0 && reader_apply_sched(0, opt->writer_cpu)) {
-		fail(st, "cannot pin the replay to CPU %d: %s", opt->writer_cpu, strerror(errno));
-		return EXIT_FAIL;
+	if (opt->writer_cpu >= 0) {
+		/* pin only: the replay keeps the nice level it was started with */
+		int nice_now;
+
+		errno = 0;
+		nice_now = getpriority(PRIO_PROCESS, 0);
+		if ((nice_now == -1 && errno) || reader_apply_sched(nice_now, opt->writer_cpu)) {
+			fail(st, "cannot pin the replay to CPU %d: %s", opt->writer_cpu,
+			     strerror(errno));
+			return EXIT_FAIL;
+		}
 	}
 	e.nworkers = opt->threads ? opt->threads : (pp->nthreads ? pp->nthreads : 1);
+	st->threads = e.nworkers;
 	e.cl = calloc(pp->nclusters ? pp->nclusters : 1, sizeof(*e.cl));
 	e.placed = calloc(pp->nclusters ? pp->nclusters : 1, sizeof(*e.placed));
 	e.workers = calloc(e.nworkers, sizeof(*e.workers));
