@@ -10,6 +10,7 @@
  * writes the results atomically.  Children die with the controller
  * (PR_SET_PDEATHSIG), so a killed run leaves no process behind.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -33,6 +34,7 @@
 #include "util.h"
 
 #define OFF(f) offsetof(struct replay_options, f)
+#define GO_AHEAD_NS 5000000ull
 
 static const char *const reader_choices[] = { "maps", "smaps", "smaps_rollup", "procmap_query",
 					      NULL };
@@ -103,15 +105,49 @@ static void child_signals(void)
 		_exit(EXIT_FAIL);
 }
 
+/* Remove the stand-in directories of earlier runs that were killed (their pid is gone). */
+static void remove_stale_standins(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[4096], file[4096 + 256 + 2];
+		unsigned long pid;
+		DIR *sd;
+		struct dirent *f;
+
+		if (sscanf(de->d_name, "vmatrace-replay-%lu.", &pid) != 1 || !pid)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* its owner still runs */
+		snprintf(path, sizeof(path), "%s/%s", tmp, de->d_name);
+		sd = opendir(path);
+		while (sd && (f = readdir(sd))) {
+			snprintf(file, sizeof(file), "%s/%s", path, f->d_name);
+			if (f->d_name[0] != '.')
+				unlink(file);
+		}
+		if (sd)
+			closedir(sd);
+		rmdir(path);
+	}
+	closedir(d);
+}
+
 static int make_standins(const struct plan *plan, char *dir, size_t size)
 {
 	const char *tmp = getenv("TMPDIR");
 	char path[4096];
 
-	snprintf(dir, size, "%s/vmatrace-replay.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	tmp = tmp && *tmp ? tmp : "/tmp";
+	remove_stale_standins(tmp);
+	/* the pid in the name lets a later run clean up after a killed one */
+	snprintf(dir, size, "%s/vmatrace-replay-%d.XXXXXX", tmp, (int)getpid());
 	if (!mkdtemp(dir))
-		return error("cannot create a directory for stand-in files in '%s': %m",
-			     tmp && *tmp ? tmp : "/tmp");
+		return error("cannot create a directory for stand-in files in '%s': %m", tmp);
 	for (uint32_t i = 0; i <= plan->nfiles; i++) {
 		uint64_t sz = i < plan->nfiles ? plan->file_size[i] : (1ull << 30);
 		int fd;
@@ -507,7 +543,11 @@ int cmd_replay(int argc, char **argv)
 		usleep(1000);
 	}
 
-	t0 = now_ns(CLOCK_MONOTONIC);
+	/*
+	 * The schedule starts a little ahead, so that every replay process has
+	 * seen go (they poll it) before its first paced op is due.
+	 */
+	t0 = now_ns(CLOCK_MONOTONIC) + GO_AHEAD_NS;
 	shm->go_ns = t0;
 	__atomic_store_n(&shm->go, 1, __ATOMIC_RELEASE);
 	/* done when every replay process says so (or died) */

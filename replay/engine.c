@@ -297,8 +297,17 @@ static void pace(uint64_t deadline)
 		cpu_relax();
 }
 
+/*
+ * Fault in a new mapping the way a program that uses it would.  At most
+ * TOUCH_MAX bytes of each: a traced multi-GiB reservation made writable is
+ * rarely used in full, and touching all of it could exhaust this machine.
+ */
+#define TOUCH_MAX (64ull << 20)
+
 static void touch_pages(uint64_t addr, uint64_t len, uint64_t page)
 {
+	if (len > TOUCH_MAX)
+		len = TOUCH_MAX;
 	for (uint64_t p = addr; p < addr + len; p += page)
 		*(volatile char *)p = 1;
 }
@@ -715,7 +724,7 @@ static int map_threads(struct engine *e, uint32_t thread, uint32_t process)
 		e->nthread_map = n;
 	}
 	if (process == e->pp->process)
-		e->thread_worker[thread] = e->next_worker++ % e->nworkers;
+		e->thread_worker[thread] = e->plan->thread_ops[thread] ? e->next_worker++ % e->nworkers : 0;
 	return 0;
 }
 
@@ -910,7 +919,8 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 			return EXIT_FAIL;
 		}
 	}
-	e.nworkers = opt->threads ? opt->threads : (pp->nthreads ? pp->nthreads : 1);
+	/* a worker per traced thread that has ops: threads that never touch memory cost nothing */
+	e.nworkers = opt->threads ? opt->threads : (pp->nthreads_ops ? pp->nthreads_ops : 1);
 	st->threads = e.nworkers;
 	e.cl = calloc(pp->nclusters ? pp->nclusters : 1, sizeof(*e.cl));
 	e.placed = calloc(pp->nclusters ? pp->nclusters : 1, sizeof(*e.placed));

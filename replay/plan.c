@@ -195,10 +195,19 @@ int plan_build(const char *trace, int64_t pid, struct plan *plan, char *err, siz
 			fs[vmt_reader_nfiles(r) - 1] = rec.file.size;
 			break;
 		}
-		case VMT_REC_THREAD:
+		case VMT_REC_THREAD: {
+			uint8_t *to = realloc(plan->thread_ops, vmt_reader_nthreads(r));
+
+			if (!to) {
+				snprintf(err, errlen, "%s: out of memory", trace);
+				goto out;
+			}
+			plan->thread_ops = to;
+			to[vmt_reader_nthreads(r) - 1] = 0;
 			plan->procs[rec.thread.process].nthreads++;
 			plan->nthreads_total++;
 			break;
+		}
 		case VMT_REC_MAP: {
 			struct plan_proc *pp = &plan->procs[rec.map.process];
 			void *m;
@@ -217,6 +226,10 @@ int plan_build(const char *trace, int64_t pid, struct plan *plan, char *err, siz
 		}
 		case VMT_REC_OP:
 			p = vmt_reader_thread(r, rec.op.thread)->process;
+			if (!plan->thread_ops[rec.op.thread]) {
+				plan->thread_ops[rec.op.thread] = 1;
+				plan->procs[p].nthreads_ops++;
+			}
 			if (!plan->ops)
 				plan->t_first = rec.op.t_enter;
 			plan->t_last = rec.op.t_enter;
@@ -295,6 +308,7 @@ void plan_free(struct plan *plan)
 		free(plan->procs[p].maps);
 	}
 	free(plan->procs);
+	free(plan->thread_ops);
 	free(plan->file_size);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -67,6 +67,7 @@ struct plan_proc {
 	char name[64];
 	uint64_t ops;
 	uint32_t nthreads;
+	uint32_t nthreads_ops; /* threads with at least one op: the workers it needs */
 	struct cluster *clusters;
 	uint32_t nclusters;
 	uint64_t footprint; /* bytes of all clusters */
@@ -89,6 +90,7 @@ struct plan {
 	uint32_t nprocs;
 	uint32_t nthreads_total;
 	uint64_t t_first, t_last; /* trace time of the first and last op */
+	uint8_t *thread_ops; /* per trace thread index: 1 if it has ops */
 	uint64_t *file_size; /* stand-in size of each traced file */
 	uint32_t nfiles;
 	uint64_t ops;

@@ -146,7 +146,7 @@ interrupt() {
 	kids=$(wait_children $pid 3)
 	sleep 1
 	is "$(echo $kids | wc -w)" 3 "$sig: the controller has three children (replay and two readers)"
-	like "$(ls tmp.$sig)" '^vmatrace-replay\.' "$sig: the stand-in files are in \$TMPDIR meanwhile"
+	like "$(ls tmp.$sig)" '^vmatrace-replay-[0-9]+\.' "$sig: the stand-in files are in \$TMPDIR meanwhile"
 	threads="" readers=0 nice="" cpus="" fds=""
 	for k in $kids; do
 		n=$(ls /proc/$k/task 2>/dev/null | wc -l)
@@ -214,4 +214,13 @@ if [ "$(id -u)" = 0 ]; then
 else
 	skip "not root: no probe to interrupt" 3
 fi
+# ---- a stand-in directory left by a killed run is removed by the next ----
+mkdir -p tmp.stale
+# a pid that cannot be running: above pid_max
+stale=tmp.stale/vmatrace-replay-$(( $(cat /proc/sys/kernel/pid_max) + 1 )).AbCdEf
+mkdir "$stale" && : > "$stale/F0"
+mkdir tmp.stale/vmatrace-replay-$$.live
+TMPDIR=$PWD/tmp.stale "$VMATRACE" replay mb.vmt -q --no-probe -o stale.json
+[ -e "$stale" ] && fail "a dead run's stand-in directory is removed" || pass "a dead run's stand-in directory is removed"
+[ -d tmp.stale/vmatrace-replay-$$.live ] && pass "a running owner's directory is kept" || fail "a running owner's directory is kept"
 done_testing
