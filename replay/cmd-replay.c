@@ -63,6 +63,8 @@ static const struct opt_def replay_opts[] = {
 	  .min = -1, .max = 4095),
 	O("reader-reopen", 0, OPT_YESNO, reader_reopen, "yes", "yes|no",
 	  "open, read and close each pass (yes), or keep the file open and reread it (no)"),
+	O("check-tearing", 0, OPT_FLAG, check_tearing, NULL, NULL,
+	  "readers check every snapshot for tears (docs/tearing.md)"),
 	O("touch", 0, OPT_FLAG, touch, NULL, NULL,
 	  "write to new private anonymous memory, so page faults join the load"),
 	O("interval", 0, OPT_DURATION, interval_ns, "100ms", "T", "writer latency series interval"),
@@ -237,6 +239,8 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	static struct hist kind[VMT_OP_NR], all, late, delay, pacing, rd;
 	uint64_t conflicts = 0, mismatches = 0, nops = 0, skip[SKIP_NR] = { 0 }, passes = 0, setup = 0;
 	uint64_t rerrors = 0, rbytes = 0, first = UINT64_MAX, last = 0, loops = 0;
+	uint64_t tears = 0, tchecked = 0, tunchecked = 0;
+	json_object *tear_list = json_object_new_array();
 	uint32_t nseries = 0;
 
 	for (int k = 0; k < VMT_OP_NR; k++)
@@ -309,6 +313,17 @@ static json_object *build_results(const struct replay_options *opt, const struct
 		hist_merge(&rd, &shm->readers[i].pass);
 		passes += shm->readers[i].passes;
 		rerrors += shm->readers[i].errors;
+		tears += shm->readers[i].tears;
+		tchecked += shm->readers[i].checked;
+		tunchecked += shm->readers[i].unchecked;
+		for (uint64_t k = 0; k < shm->readers[i].tears && k < READER_TEAR_EXAMPLES; k++) {
+			json_object *t = json_object_new_object();
+
+			json_object_object_add(t, "reader", json_object_new_int((int)i));
+			json_object_object_add(t, "kind", json_object_new_string(reader_choices[opt->reader_kind]));
+			json_object_object_add(t, "example", json_object_new_string(shm->readers[i].tear_examples[k]));
+			json_object_array_add(tear_list, t);
+		}
 		rbytes += shm->readers[i].bytes;
 	}
 	for (int k = 0; k < VMT_OP_NR; k++)
@@ -330,6 +345,14 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	json_object_object_add(counts, "reader_passes", json_object_new_int64((int64_t)passes));
 	json_object_object_add(counts, "reader_errors", json_object_new_int64((int64_t)rerrors));
 	json_object_object_add(counts, "reader_bytes", json_object_new_int64((int64_t)rbytes));
+	if (opt->check_tearing) {
+		json_object *tc = json_object_new_object();
+
+		json_object_object_add(tc, "checked", json_object_new_int64((int64_t)tchecked));
+		json_object_object_add(tc, "unchecked", json_object_new_int64((int64_t)tunchecked));
+		json_object_object_add(counts, "tear_checks", tc);
+	}
+	json_object_object_add(counts, "tears", json_object_new_int64((int64_t)tears));
 	json_object_object_add(counts, "lost_events", json_object_new_int64((int64_t)plan->lost_events));
 	json_object_object_add(counts, "wall_ns",
 			       json_object_new_int64(last > first ? (int64_t)(last - first) : 0));
@@ -339,6 +362,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 		json_object_object_add(counts, "pacing_error", results_hist_json(&pacing, false));
 	}
 	json_object_object_add(root, "counts", counts);
+	json_object_object_add(root, "tears", tear_list);
 	json_object_object_add(root, "processes", procs);
 
 	/* writer latency over time, all replay processes together */
@@ -395,6 +419,7 @@ int cmd_replay(int argc, char **argv)
 	char err[512], sha[65] = "", dir[4096] = "";
 	uint32_t nrep = 0, failed = 0;
 	size_t shm_size = 0;
+	struct oplog **logs = NULL;
 	int first, ret = EXIT_FAIL;
 	uint64_t t0;
 	bool tty;
@@ -448,7 +473,10 @@ int cmd_replay(int argc, char **argv)
 	if (make_standins(&plan, dir, sizeof(dir)))
 		goto out;
 
-	shm_size = sizeof(*shm) + nrep * sizeof(struct replay_stats) +
+	/* the op logs first: their alignment is the strictest */
+	size_t logs_size = opt.check_tearing ? nrep * sizeof(struct oplog) : 0;
+
+	shm_size = logs_size + sizeof(*shm) + nrep * sizeof(struct replay_stats) +
 		   opt.readers * sizeof(struct reader_stats);
 	shm = mmap(NULL, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	rpids = calloc(nrep, sizeof(*rpids));
@@ -456,6 +484,12 @@ int cmd_replay(int argc, char **argv)
 	if (shm == MAP_FAILED || !rpids || !dpids) {
 		ret = error("out of memory for %zu bytes of results", shm_size);
 		goto out;
+	}
+	if (logs_size) {
+		struct oplog *first_log = (struct oplog *)shm;
+
+		shm = (struct replay_shm *)((char *)shm + logs_size);
+		shm->oplogs = first_log;
 	}
 	shm->nreplays = nrep;
 	shm->nreaders = opt.readers;
@@ -501,7 +535,19 @@ int cmd_replay(int argc, char **argv)
 	/* the readers start before the timed replay, and each makes a first pass */
 	rc = (struct reader_config){ .kind = (enum reader_kind)opt.reader_kind, .nice = opt.reader_nice,
 				     .cpu = opt.reader_cpu, .reopen = opt.reader_reopen,
-				     .bufsize = 64 * 1024 };
+				     .bufsize = 64 * 1024, .area_lo = REPLAY_AREA_START,
+				     .area_hi = REPLAY_AREA_END };
+	if (shm->oplogs) {
+		logs = calloc(nrep, sizeof(*logs));
+		if (!logs) {
+			ret = error("out of memory");
+			shm->stop = 1;
+			goto reap;
+		}
+		for (uint32_t i = 0; i < nrep; i++)
+			logs[i] = &shm->oplogs[i];
+		rc.logs = logs;
+	}
 	for (uint32_t i = 0; i < opt.readers; i++) {
 		fflush(NULL);
 		dpids[i] = fork();
@@ -611,7 +657,8 @@ reap:
 out:
 	g_shm = NULL;
 	if (shm != MAP_FAILED)
-		munmap(shm, shm_size);
+		munmap(shm->oplogs ? (void *)shm->oplogs : (void *)shm, shm_size);
+	free(logs);
 	remove_standins(&plan, dir);
 	plan_free(&plan);
 	free(rpids);

@@ -43,6 +43,7 @@
 #include "procmap.h"
 #include "rangemap.h"
 #include "replay.h"
+#include "tearing.h"
 #include "util.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -138,6 +139,7 @@ struct engine {
 	uint64_t loop_offset_ns;
 	uint64_t go_ns;
 	uint64_t deadline_ns; /* --duration: no op starts after this; 0 for none */
+	struct oplog *log; /* --check-tearing: what readers must know is changing */
 };
 
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val)
@@ -220,10 +222,19 @@ static void place_clusters(struct engine *e)
 /* Unmap everything of every placed cluster: the state before the first op. */
 static void reset_clusters(struct engine *e)
 {
-	for (uint32_t i = 0; i < e->pp->nclusters; i++)
-		if (e->placed[i])
-			munmap((void *)(e->cl[i].start + (uint64_t)e->cl[i].delta),
-			       e->cl[i].end - e->cl[i].start);
+	for (uint32_t i = 0; i < e->pp->nclusters; i++) {
+		struct vrange v = { e->cl[i].start + (uint64_t)e->cl[i].delta,
+				    e->cl[i].end + (uint64_t)e->cl[i].delta };
+
+		if (!e->placed[i])
+			continue;
+		/* readers must not take a reset for a tear: the dispatcher's slot says it */
+		if (e->log)
+			oplog_begin(e->log, e->nworkers, &v, 1);
+		munmap((void *)v.start, v.end - v.start);
+		if (e->log)
+			oplog_end(e->log, e->nworkers);
+	}
 	e->brk_cur = 0;
 	rangemap_clear(e->last);
 }
@@ -252,9 +263,13 @@ static void map_initial(struct engine *e)
 			fd = e->file_fd[m->file];
 		else
 			flags |= MAP_ANONYMOUS;
+		if (e->log)
+			oplog_begin(e->log, e->nworkers, &(struct vrange){ addr, addr + m->end - m->start }, 1);
 		if (mmap((void *)addr, m->end - m->start, prot, flags, fd, fd >= 0 ? (off_t)m->pgoff : 0) ==
 		    MAP_FAILED)
 			e->st->conflicts++;
+		if (e->log)
+			oplog_end(e->log, e->nworkers);
 	}
 }
 
@@ -354,6 +369,27 @@ static int64_t issue(const struct rop *r)
 	return ret < 0 ? -errno : ret;
 }
 
+/* The relocated ranges a call changes, for the readers' tearing check. */
+static unsigned int rop_ranges(const struct rop *r, struct vrange *v)
+{
+	switch (r->call) {
+	case CALL_MMAP:
+		if (!r->a[0])
+			return 0; /* placed by the kernel outside the replay area */
+		v[0] = (struct vrange){ r->a[0], r->a[0] + r->a[1] };
+		return 1;
+	case CALL_MREMAP:
+		v[0] = (struct vrange){ r->a[0], r->a[0] + (r->a[1] > r->a[2] ? r->a[1] : r->a[2]) };
+		if (!r->a[4])
+			return 1;
+		v[1] = (struct vrange){ r->a[4], r->a[4] + r->a[2] };
+		return 2;
+	default:
+		v[0] = (struct vrange){ r->a[0], r->a[0] + r->a[1] };
+		return 1;
+	}
+}
+
 static void run_op(struct worker *w, const struct rop *r)
 {
 	struct engine *e = w->eng;
@@ -366,7 +402,15 @@ static void run_op(struct worker *w, const struct rop *r)
 	t0 = now_ns(CLOCK_MONOTONIC);
 	if (e->deadline_ns && t0 >= e->deadline_ns)
 		return; /* --duration is over: the op is not issued */
-	ret = issue(r);
+	if (e->log) {
+		struct vrange v[2];
+
+		oplog_begin(e->log, w->idx, v, rop_ranges(r, v));
+		ret = issue(r);
+		oplog_end(e->log, w->idx);
+	} else {
+		ret = issue(r);
+	}
 	t1 = now_ns(CLOCK_MONOTONIC);
 	w->prev_end = t1;
 	if (r->setup) {
@@ -933,6 +977,14 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 	}
 	memcpy(e.cl, pp->clusters, pp->nclusters * sizeof(*e.cl));
 	place_clusters(&e);
+	if (shm->oplogs) {
+		e.log = &shm->oplogs[st - shm->replays];
+		e.log->nslots = e.nworkers + 1; /* the workers, and the dispatcher's resets */
+		if (e.log->nslots > OPLOG_SLOTS) {
+			atomic_store(&e.log->unusable, 1); /* readers count their passes unchecked */
+			e.log = NULL;
+		}
+	}
 	for (unsigned int i = 0; i < e.nworkers; i++) {
 		struct worker *w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
 

@@ -113,6 +113,19 @@ struct target {
 	int fd;		    /* text kinds without reopen: the kept descriptor, -1 until opened */
 	struct procmap *pm; /* procmap_query: the handle, NULL until opened */
 	char path[48];	    /* /proc/PID/<file> */
+	/* --check-tearing: the previous pass's VMAs and where the op log stood before it */
+	struct vrange *prev;
+	size_t nprev, cap_prev;
+	bool have_prev;
+	struct oplog_mark *mark_prev, *mark_cur;
+};
+
+/* What --check-tearing needs besides the targets: the pass's text and VMAs, scratch. */
+struct tear_state {
+	char *text; /* the whole of a text pass */
+	size_t cap_text;
+	struct vrange *cur, *changed;
+	size_t cap_cur, cap_changed;
 };
 
 static const char *const kind_files[READER_KIND_NR] = {
@@ -129,7 +142,8 @@ static const char *const kind_files[READER_KIND_NR] = {
  * an exited task without an mm, and reads of it return nothing.  That is a
  * failure, reported as ESRCH like the ioctl and smaps_rollup do.
  */
-static ssize_t text_pass(const struct reader_config *cfg, struct target *t, char *buf)
+static ssize_t text_pass(const struct reader_config *cfg, struct target *t, char *buf,
+			 struct tear_state *ts)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -148,6 +162,21 @@ static ssize_t text_pass(const struct reader_config *cfg, struct target *t, char
 		 * restarts its iterator at offset 0, and later preads continue
 		 * where the last one ended, so no lseek is needed.
 		 */
+		if (ts) {
+			/* checking: keep the whole text (grows only while the map does) */
+			if (ts->cap_text - got < cfg->bufsize) {
+				char *p = realloc(ts->text, ts->cap_text * 2 + cfg->bufsize);
+
+				if (!p) {
+					errno = ENOMEM;
+					n = -1;
+					break;
+				}
+				ts->text = p;
+				ts->cap_text = ts->cap_text * 2 + cfg->bufsize;
+			}
+			buf = ts->text + got;
+		}
 		if (cfg->reopen)
 			n = read(fd, buf, cfg->bufsize);
 		else
@@ -175,7 +204,7 @@ static ssize_t text_pass(const struct reader_config *cfg, struct target *t, char
 }
 
 /* One PROCMAP_QUERY walk; returns the VMAs seen or -1 with errno set. */
-static int64_t query_pass(struct target *t, struct procmap_vma *vma)
+static int64_t query_pass(struct target *t, struct procmap_vma *vma, struct tear_state *ts)
 {
 	int64_t vmas = 0;
 	int r;
@@ -188,8 +217,22 @@ static int64_t query_pass(struct target *t, struct procmap_vma *vma)
 	}
 	if (procmap_rewind(t->pm, 0))
 		return -1;
-	while ((r = procmap_next(t->pm, vma)) > 0)
+	while ((r = procmap_next(t->pm, vma)) > 0) {
+		if (ts) {
+			if ((size_t)vmas == ts->cap_cur) {
+				struct vrange *p = realloc(ts->cur, (ts->cap_cur * 2 + 256) * sizeof(*p));
+
+				if (!p) {
+					errno = ENOMEM;
+					return -1;
+				}
+				ts->cur = p;
+				ts->cap_cur = ts->cap_cur * 2 + 256;
+			}
+			ts->cur[vmas] = (struct vrange){ vma->start, vma->end };
+		}
 		vmas++;
+	}
 	if (r < 0)
 		return -1;
 	if (!vmas) {
@@ -205,8 +248,84 @@ static void close_targets(struct target *tg, unsigned int n)
 		if (tg[i].fd >= 0)
 			close(tg[i].fd);
 		procmap_close(tg[i].pm);
+		free(tg[i].prev);
+		free(tg[i].mark_prev);
+		free(tg[i].mark_cur);
 	}
 	free(tg);
+}
+
+/* Up to @max lines of @cur around [s, e), "start-end" each, into @out. */
+static size_t around(char *out, size_t size, const struct vrange *v, size_t n, uint64_t s,
+		     uint64_t e)
+{
+	size_t len = 0, first = 0;
+
+	while (first < n && v[first].end <= s)
+		first++;
+	first = first >= 2 ? first - 2 : 0;
+	for (size_t i = first; i < n && i < first + 5 && len < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%llx-%llx", i > first ? ", " : "",
+					(unsigned long long)v[i].start, (unsigned long long)v[i].end);
+	(void)e;
+	return len < size ? len : size - 1;
+}
+
+/*
+ * Check this pass of target @t against its previous one (tearing.h) and keep
+ * it as the previous one for the next; runs after the pass was timed.
+ */
+static void tear_check(const struct reader_config *cfg, unsigned int ti, struct target *t,
+		       struct tear_state *ts, size_t ncur, struct reader_stats *st)
+{
+	const struct oplog *log = cfg->logs[ti];
+	struct oplog_mark *m;
+	struct tear tear;
+	long nchg, tears;
+
+	if (t->have_prev) {
+		nchg = oplog_collect(log, t->mark_prev, ts->changed, ts->cap_changed);
+		if (nchg < 0) {
+			st->unchecked++;
+		} else {
+			tears = tearing_check(t->prev, t->nprev, ts->cur, ncur, ts->changed, (size_t)nchg,
+					      cfg->area_lo, cfg->area_hi, &tear);
+			if (tears < 0) {
+				st->unchecked++;
+			} else {
+				st->checked++;
+				if (tears && st->tears < READER_TEAR_EXAMPLES) {
+					char *x = st->tear_examples[st->tears];
+					size_t len;
+
+					len = (size_t)snprintf(x, 1024, "%s (pid %d); shown: ", tear.what, (int)t->pid);
+					len += around(x + len, 1024 - len, ts->cur, ncur, tear.start, tear.end);
+					len += (size_t)snprintf(x + len, 1024 - len, "; before: ");
+					len += around(x + len, 1024 - len, t->prev, t->nprev, tear.start, tear.end);
+					len += (size_t)snprintf(x + len, 1024 - len, "; ops meanwhile: ");
+					around(x + len, 1024 - len, ts->changed, (size_t)nchg, tear.start, tear.end);
+				}
+				st->tears += (uint64_t)tears;
+			}
+		}
+	}
+	/* this pass becomes the previous one */
+	if (ncur > t->cap_prev) {
+		struct vrange *p = realloc(t->prev, ncur * sizeof(*p));
+
+		if (!p) {
+			t->have_prev = false;
+			return;
+		}
+		t->prev = p;
+		t->cap_prev = ncur;
+	}
+	memcpy(t->prev, ts->cur, ncur * sizeof(*t->prev));
+	t->nprev = ncur;
+	m = t->mark_prev;
+	t->mark_prev = t->mark_cur;
+	t->mark_cur = m;
+	t->have_prev = true;
 }
 
 /**
@@ -231,8 +350,9 @@ int reader_loop(const struct reader_config *cfg, const pid_t *targets, unsigned 
 {
 	struct procmap_vma vma;
 	struct target *tg;
-	bool query;
+	bool query, check;
 	char *buf = NULL;
+	struct tear_state ts = { 0 }, *tsp = NULL;
 
 	if (!cfg || !targets || !ntargets || !stop || !st ||
 	    (unsigned int)cfg->kind >= READER_KIND_NR) {
@@ -247,11 +367,33 @@ int reader_loop(const struct reader_config *cfg, const pid_t *targets, unsigned 
 	hist_init(&st->pass);
 	st->passes = st->bytes = st->vmas = st->errors = 0;
 	st->last_errno = 0;
+	st->checked = st->unchecked = st->tears = 0;
+	check = cfg->logs && cfg->kind != READER_SMAPS_ROLLUP;
 
 	tg = calloc(ntargets, sizeof(*tg));
 	if (!tg)
 		return -1;
+	if (check) {
+		ts.cap_changed = OPLOG_ENTRIES + OPLOG_SLOTS;
+		ts.changed = malloc(ts.cap_changed * sizeof(*ts.changed));
+		if (!ts.changed) {
+			free(tg);
+			errno = ENOMEM;
+			return -1;
+		}
+		tsp = &ts;
+	}
 	for (unsigned int i = 0; i < ntargets; i++) {
+		if (check) {
+			tg[i].mark_prev = malloc(sizeof(*tg[i].mark_prev));
+			tg[i].mark_cur = malloc(sizeof(*tg[i].mark_cur));
+			if (!tg[i].mark_prev || !tg[i].mark_cur) {
+				close_targets(tg, ntargets);
+				free(ts.changed);
+				errno = ENOMEM;
+				return -1;
+			}
+		}
 		tg[i].pid = targets[i];
 		tg[i].fd = -1;
 		snprintf(tg[i].path, sizeof(tg[i].path), "/proc/%d/%s", (int)targets[i],
@@ -285,16 +427,38 @@ int reader_loop(const struct reader_config *cfg, const pid_t *targets, unsigned 
 		struct timespec t0, t1;
 		int64_t got;
 
+		if (tsp && cfg->logs[i])
+			oplog_mark(cfg->logs[i], tg[i].mark_cur); /* before the pass: see tearing.h */
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (query)
-			got = query_pass(&tg[i], &vma);
+			got = query_pass(&tg[i], &vma, tsp);
 		else
-			got = text_pass(cfg, &tg[i], buf);
+			got = text_pass(cfg, &tg[i], buf, tsp);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (got < 0) {
 			st->errors++;
 			st->last_errno = errno;
+			tg[i].have_prev = false;
 			continue;
+		}
+		if (tsp && cfg->logs[i]) {
+			size_t ncur = (size_t)got;
+
+			if (!query) {
+				/* a VMA line is at least "0-0 ---p 0 0:0 0\n": 18 bytes */
+				size_t need = (size_t)got / 18 + 1;
+
+				if (need > ts.cap_cur) {
+					struct vrange *p = realloc(ts.cur, need * sizeof(*p));
+
+					if (p) {
+						ts.cur = p;
+						ts.cap_cur = need;
+					}
+				}
+				ncur = ts.cur ? tearing_parse(ts.text, (size_t)got, ts.cur, ts.cap_cur) : 0;
+			}
+			tear_check(cfg, i, &tg[i], &ts, ncur, st);
 		}
 		hist_record(&st->pass, (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
 					       (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec);
@@ -306,6 +470,9 @@ int reader_loop(const struct reader_config *cfg, const pid_t *targets, unsigned 
 	}
 
 	free(buf);
+	free(ts.text);
+	free(ts.cur);
+	free(ts.changed);
 	close_targets(tg, ntargets);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "hist.h"
+#include "tearing.h"
 
 enum reader_kind {
 	READER_MAPS, /* read /proc/PID/maps in full */
@@ -32,7 +33,16 @@ struct reader_config {
 	int cpu; /* CPU to pin them to, -1 for none */
 	bool reopen; /* open, read, close each pass (true) or keep the fd and pread from 0 */
 	size_t bufsize; /* read(2) size for the text kinds */
+	/*
+	 * --check-tearing: the op log of each target's replay process (NULL: no
+	 * check), and the part of the address space judged (the replay area).
+	 * smaps_rollup shows no VMAs and is never checked.
+	 */
+	struct oplog *const *logs;
+	uint64_t area_lo, area_hi;
 };
+
+#define READER_TEAR_EXAMPLES 3
 
 /*
  * What one reader process measured; lives in shared memory written by the
@@ -42,6 +52,9 @@ struct reader_stats {
 	struct hist pass; /* ns per full pass over one target */
 	uint64_t passes, bytes, vmas, errors;
 	int last_errno;
+	/* --check-tearing: pairs of passes checked, not checkable (log wrapped), tears */
+	uint64_t checked, unchecked, tears;
+	char tear_examples[READER_TEAR_EXAMPLES][1024];
 };
 
 /*

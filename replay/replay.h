@@ -48,6 +48,7 @@ struct replay_options {
 	int writer_cpu; /* -1: any */
 	bool reader_reopen;
 	bool touch;
+	bool check_tearing;
 	bool no_probe;
 	bool quiet;
 	const char *layout_out; /* write each replay process's final layout here */
@@ -149,6 +150,7 @@ struct replay_shm {
 	uint32_t nreplays, nreaders;
 	struct replay_stats *replays; /* nreplays slots, in the same mapping */
 	struct reader_stats *readers; /* nreaders slots */
+	struct oplog *oplogs; /* --check-tearing: one per replay process, else NULL */
 };
 
 /* engine.c: the body of one replay process; returns its exit code. */

@@ -14,10 +14,10 @@ counts() {
 # --list and --help
 check "workload --list" "$VMATRACE" workload --list
 list=$(cat "$T_TMP/out")
-is "$(printf '%s\n' "$list" | wc -l)" 12 "--list prints one line per workload"
+is "$(printf '%s\n' "$list" | wc -l)" 15 "--list prints one line per workload"
 for w in merge-both merge-left-full merge-left-partial merge-right-full merge-right-partial \
 	new-merge-both new-merge-left new-merge-right split-new-below split-new-above \
-	mapper all-scenarios; do
+	selftest-split selftest-resize selftest-remap mapper all-scenarios; do
 	like "$list" "^  $w +[a-z]" "--list names $w"
 done
 check "workload --list merge-both" "$VMATRACE" workload --list merge-both
@@ -25,7 +25,7 @@ like "$(cat "$T_TMP/out")" '\|-------\*\*\*\*\*\*\*\*-------\|' "it shows the se
 like "$(cat "$T_TMP/out")" 'start +\[0,2\)rw- \[2,4\)r-- \[4,6\)rw-' "and the start layout"
 like "$(cat "$T_TMP/out")" '1\. mprotect \[2,4\) rw- +merge-both +-> \[0,6\)rw-' "and the cycle"
 check "workload --list all" "$VMATRACE" workload --list all
-is "$(grep -c '^  cycle' "$T_TMP/out")" 10 "--list all describes the ten scenarios"
+is "$(grep -c '^  cycle' "$T_TMP/out")" 13 "--list all describes the ten scenarios and the three selftest patterns"
 check "workload --help" "$VMATRACE" workload --help
 like "$(cat "$T_TMP/out")" "^usage: vmatrace workload NAME" "--help prints the usage"
 like "$(cat "$T_TMP/out")" "^  split-new-above " "and the workloads"

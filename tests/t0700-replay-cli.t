@@ -11,7 +11,7 @@ check "replay --help" "$VMATRACE" replay --help
 cp "$T_TMP/out" help.txt
 like "$(head -1 help.txt)" "^usage: vmatrace replay TRACE -o R.json" "--help prints the usage"
 options=$(sed -n 's/^  *\(-., \)\{0,1\}--\([a-z-]*\).*/\2/p' help.txt | grep -v '^help$' | tr '\n' ' ')
-is "$options" "output pid threads speed loop duration readers reader reader-nice reader-cpu writer-cpu reader-reopen touch interval layout no-probe quiet " \
+is "$options" "output pid threads speed loop duration readers reader reader-nice reader-cpu writer-cpu reader-reopen check-tearing touch interval layout no-probe quiet " \
 	"--help lists every option"
 
 # usage errors: exit 2, one line naming the problem, no results
@@ -104,8 +104,8 @@ check "a paced replay with a reader and the probe" "$VMATRACE" replay sh.vmt -o 
 	--speed 2 --readers 1 --reader smaps_rollup --interval 10ms --layout full.lay
 cp "$T_TMP/err" full.err
 is "$(j full.json '[d["format"], d["format_version"]]')" '["vmatrace-results", 1]' "format and format_version"
-is "$(j full.json 'sorted(d)')" '["counts", "format", "format_version", "meta", "ops", "processes", "series"]' \
-	"top level: format, format_version, meta, ops, counts, processes, series"
+is "$(j full.json 'sorted(d)')" '["counts", "format", "format_version", "meta", "ops", "processes", "series", "tears"]' \
+	"top level: format, format_version, meta, ops, counts, processes, series, tears"
 is "$(j full.json 'sorted(d["meta"])')" \
 	'["arch", "cpu_model", "cpus", "date", "hostname", "kernel", "kernel_version", "options", "page_size", "partial", "probe", "trace", "vmatrace_version"]' \
 	"meta has every field"
@@ -190,7 +190,7 @@ is "$(j full.json 'all(abs(o[p] - b[0]) <= (b[1] - b[0]) / 2 + 1 for o in d["ops
 
 # counts
 is "$(j full.json 'sorted(d["counts"])')" \
-	'["conflicts", "lateness", "loops", "lost_events", "ops", "outcome_mismatches", "pacing_error", "reader_bytes", "reader_errors", "reader_passes", "schedule_delay", "setup_ops", "skipped", "wall_ns"]' \
+	'["conflicts", "lateness", "loops", "lost_events", "ops", "outcome_mismatches", "pacing_error", "reader_bytes", "reader_errors", "reader_passes", "schedule_delay", "setup_ops", "skipped", "tears", "wall_ns"]' \
 	"counts has every field, lateness, schedule_delay and pacing_error when paced"
 is "$(j full.json 'sorted(d["counts"]["skipped"])')" '["dangerous_advice", "impossible", "no_exit", "unsupported"]' \
 	"counts.skipped has every reason"

@@ -164,14 +164,16 @@ static void test_names(void)
 {
 	bool unique = true;
 
-	tap_ok(wl_workload_count() == 12, "twelve workloads");
+	tap_ok(wl_workload_count() == 15, "fifteen workloads: the ten, three selftest patterns, two more");
 	for (unsigned int i = 0; i < wl_workload_count(); i++)
 		for (unsigned int j = i + 1; j < wl_workload_count(); j++)
 			if (!strcmp(wl_workload_name(i), wl_workload_name(j)))
 				unique = false;
 	tap_ok(unique, "workload names are unique");
-	tap_ok(wl_workload_find("mapper") == 10 && wl_workload_find("all-scenarios") == 11,
+	tap_ok(wl_workload_find("mapper") == 13 && wl_workload_find("all-scenarios") == 14,
 	       "mapper and all-scenarios follow the scenarios");
+	tap_ok(wl_nselftests == 3 && wl_workload_find("selftest-split") == 10,
+	       "the selftest patterns follow the ten");
 	tap_ok(wl_workload_find("merge") < 0 && !wl_scenario_find("mapper"),
 	       "no prefix matching; mapper is not a scenario");
 }
@@ -245,9 +247,17 @@ static int check_trace(const char *path, const char *name, struct trace_check *c
 				    (MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS) ||
 			    op->args[4] != (uint64_t)-1 || op->args[5] ||
 			    op->ret != (int64_t)op->args[0] || op->file != VMT_NONE ||
-			    (op->args[2] & ~(uint64_t)RW)) {
+			    (op->args[2] & ~(uint64_t)(RW | PROT_EXEC))) {
 				fmt_into(c->why, sizeof(c->why), "op %" PRIu64 ": bad mmap",
 					 c->ops);
+				goto bad;
+			}
+			break;
+		case VMT_OP_MREMAP:
+			/* in place, or to a fixed page of the same window */
+			if (op->ret != (int64_t)((op->args[3] & MREMAP_FIXED) ? op->args[4] : op->args[0]) ||
+			    (op->ret & (int64_t)(ps - 1)) || !op->args[2]) {
+				fmt_into(c->why, sizeof(c->why), "op %" PRIu64 ": bad mremap", c->ops);
 				goto bad;
 			}
 			break;
@@ -308,6 +318,10 @@ static int64_t exec_op(const struct vmt_op *op)
 		return munmap(a, op->args[1]) ? -errno : 0;
 	case VMT_OP_MPROTECT:
 		return mprotect(a, op->args[1], (int)op->args[2]) ? -errno : 0;
+	case VMT_OP_MREMAP:
+		p = mremap(a, op->args[1], op->args[2], (int)op->args[3],
+			   (void *)(uintptr_t)op->args[4]);
+		return p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
 	default:
 		return -ENOSYS;
 	}

@@ -44,22 +44,35 @@ static const char *const extra_summaries[] = {
 
 unsigned int wl_workload_count(void)
 {
-	return wl_nscenarios + ARRAY_SIZE(extra_names);
+	return wl_nscenarios + wl_nselftests + ARRAY_SIZE(extra_names);
+}
+
+/* Workload @i as a scenario (the email's ten, then the selftest's patterns), or NULL. */
+static const struct wl_scenario *workload_scenario(unsigned int i)
+{
+	if (i < wl_nscenarios)
+		return &wl_scenarios[i];
+	i -= wl_nscenarios;
+	return i < wl_nselftests ? &wl_selftests[i] : NULL;
 }
 
 const char *wl_workload_name(unsigned int i)
 {
-	if (i < wl_nscenarios)
-		return wl_scenarios[i].name;
-	i -= wl_nscenarios;
+	const struct wl_scenario *s = workload_scenario(i);
+
+	if (s)
+		return s->name;
+	i -= wl_nscenarios + wl_nselftests;
 	return i < ARRAY_SIZE(extra_names) ? extra_names[i] : NULL;
 }
 
 const char *wl_workload_summary(unsigned int i)
 {
-	if (i < wl_nscenarios)
-		return wl_scenarios[i].summary;
-	i -= wl_nscenarios;
+	const struct wl_scenario *s = workload_scenario(i);
+
+	if (s)
+		return s->summary;
+	i -= wl_nscenarios + wl_nselftests;
 	return i < ARRAY_SIZE(extra_summaries) ? extra_summaries[i] : NULL;
 }
 
@@ -75,8 +88,8 @@ void wl_workload_describe(FILE *out, unsigned int i)
 {
 	const char *name = wl_workload_name(i);
 
-	if (i < wl_nscenarios) {
-		wl_scenario_describe(out, &wl_scenarios[i]);
+	if (workload_scenario(i)) {
+		wl_scenario_describe(out, workload_scenario(i));
 	} else if (!strcmp(name, WL_MAPPER)) {
 		fprintf(out, "%s: %s\n\n%s", name, wl_workload_summary(i), wl_mapper_description);
 	} else {
@@ -117,6 +130,7 @@ static void scenario_next(struct wl_thread *th, struct vmt_op *op, uint64_t *cos
 		*cost_ns = COST_MMAP;
 		break;
 	case WL_MPROTECT:
+	case WL_MREMAP:
 		*cost_ns = COST_MPROTECT;
 		break;
 	default:
@@ -255,7 +269,7 @@ int wl_generate(const struct wl_options *o, char *err, size_t errlen)
 				goto oom;
 		} else {
 			const struct wl_scenario *s =
-				all ? &wl_scenarios[k / o->threads] : &wl_scenarios[widx];
+				all ? &wl_scenarios[k / o->threads] : workload_scenario(widx);
 
 			t->base = WL_WINDOW_BASE + (uint64_t)k * WL_SCENARIO_WINDOW;
 			wl_scenario_thread_init(t, s);

@@ -289,6 +289,9 @@ const struct wl_scenario *wl_scenario_find(const char *name)
 	for (unsigned int i = 0; i < wl_nscenarios; i++)
 		if (!strcmp(wl_scenarios[i].name, name))
 			return &wl_scenarios[i];
+	for (unsigned int i = 0; i < wl_nselftests; i++)
+		if (!strcmp(wl_selftests[i].name, name))
+			return &wl_selftests[i];
 	return NULL;
 }
 
@@ -352,6 +355,8 @@ static const char *op_name(enum wl_op op)
 		return "munmap";
 	case WL_MPROTECT:
 		return "mprotect";
+	case WL_MREMAP:
+		return "mremap";
 	}
 	return "?";
 }
@@ -362,6 +367,10 @@ void wl_step_format(char *buf, size_t size, const struct wl_step *st)
 
 	if (st->op == WL_MUNMAP)
 		fmt_into(buf, size, "munmap [%d,%d)", st->page, st->page + st->npages);
+	else if (st->op == WL_MREMAP)
+		fmt_into(buf, size, "mremap [%d,%d) to [%d,%d)", st->page, st->page + st->npages,
+			 st->mflags & MREMAP_FIXED ? st->to_page : st->page,
+			 (st->mflags & MREMAP_FIXED ? st->to_page : st->page) + st->to_npages);
 	else
 		fmt_into(buf, size, "%s [%d,%d) %s", op_name(st->op), st->page,
 			 st->page + st->npages, wl_prot_str(st->prot, p));
@@ -422,6 +431,17 @@ void wl_step_op(const struct wl_step *st, uint64_t base, uint64_t page_size, str
 	case WL_MPROTECT:
 		op->kind = VMT_OP_MPROTECT;
 		op->args[2] = st->prot;
+		break;
+	case WL_MREMAP:
+		op->kind = VMT_OP_MREMAP;
+		op->args[2] = (uint64_t)st->to_npages * page_size;
+		op->args[3] = st->mflags;
+		if (st->mflags & MREMAP_FIXED) {
+			op->args[4] = base + (uint64_t)st->to_page * page_size;
+			op->ret = (int64_t)op->args[4];
+		} else {
+			op->ret = (int64_t)addr; /* resized in place */
+		}
 		break;
 	}
 }

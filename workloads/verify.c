@@ -56,6 +56,9 @@ static int64_t exec_op(const struct vmt_op *op)
 		return munmap(addr, len) ? -errno : 0;
 	case VMT_OP_MPROTECT:
 		return mprotect(addr, len, (int)op->args[2]) ? -errno : 0;
+	case VMT_OP_MREMAP:
+		p = mremap(addr, len, (size_t)op->args[2], (int)op->args[3], (void *)(uintptr_t)op->args[4]);
+		return p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
 	default:
 		return -ENOSYS;
 	}
@@ -107,7 +110,10 @@ static int check_step(struct procmap *pm, const struct wl_scenario *s, uint64_t 
 		struct vmt_op op;
 
 		/* never let a wrong table map over anything but the carve-out */
-		if (st->page < 0 || st->npages <= 0 || st->page + st->npages > s->pages) {
+		if (st->page < 0 || st->npages <= 0 || st->page + st->npages > s->pages ||
+		    (st->op == WL_MREMAP && (st->to_page < 0 || st->to_npages <= 0 ||
+					     st->to_page + st->to_npages > s->pages ||
+					     st->page + st->to_npages > s->pages))) {
 			failed = "step outside the area";
 			break;
 		}

@@ -35,6 +35,7 @@ enum wl_op {
 	WL_MMAP = 1, /* mmap MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS */
 	WL_MUNMAP,
 	WL_MPROTECT,
+	WL_MREMAP, /* mremap [page, +npages) to to_npages, at to_page when mflags has MREMAP_FIXED */
 };
 
 /* One operation of a scenario and the layout the kernel leaves after it. */
@@ -44,6 +45,8 @@ struct wl_step {
 	uint8_t prot;			  /* WL_MMAP, WL_MPROTECT */
 	const char *path;		  /* the kernel path it takes, in the seed email's names */
 	struct wl_vma after[WL_MAX_VMAS]; /* ends at the first empty entry */
+	int16_t to_page, to_npages;	  /* WL_MREMAP: the destination and new size */
+	uint8_t mflags;			  /* WL_MREMAP: MREMAP_* flags */
 };
 
 struct wl_scenario {
@@ -59,6 +62,13 @@ struct wl_scenario {
 
 extern const struct wl_scenario wl_scenarios[];
 extern const unsigned int wl_nscenarios;
+/*
+ * The patterns of the kernel's proc-maps-race selftest (split, resize,
+ * remap), the same kind of table: not in all-scenarios or --verify all, which
+ * are the seed email's ten.
+ */
+extern const struct wl_scenario wl_selftests[];
+extern const unsigned int wl_nselftests;
 
 /* The scenario called @name, or NULL. */
 const struct wl_scenario *wl_scenario_find(const char *name);
