@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS := json-c zlib libtracefs libtraceevent libcrypto
+PKGS := json-c zlib libtracefs libtraceevent libtracecmd libcrypto
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral
 XCFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DVMATRACE_VERSION='"$(VERSION)"' -I. -Ilib
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
