@@ -67,6 +67,8 @@ static void fp_coalesce(struct footprint *f)
 {
 	size_t out = 0;
 
+	if (!f->n)
+		return; /* no ranges: f->r may be NULL, which qsort must not get */
 	qsort(f->r, f->n, sizeof(*f->r), cmp_range);
 	for (size_t i = 0; i < f->n; i++) {
 		if (out && f->r[i].start <= f->r[out - 1].end) {

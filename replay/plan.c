@@ -50,6 +50,8 @@ static void coalesce(struct ranges *rs)
 {
 	size_t out = 0;
 
+	if (!rs->n)
+		return; /* no ranges: rs->r may be NULL, which qsort must not get */
 	qsort(rs->r, rs->n, sizeof(*rs->r), cmp_range);
 	for (size_t i = 0; i < rs->n; i++) {
 		if (out && rs->r[i].start <= rs->r[out - 1].end) {
