@@ -150,6 +150,8 @@ static size_t normalise(struct vrange *r, size_t n, uint64_t lo, uint64_t hi)
 {
 	size_t out = 0;
 
+	if (!n)
+		return 0; /* r may be NULL */
 	qsort(r, n, sizeof(*r), cmp_vrange);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t s = r[i].start < lo ? lo : r[i].start;
@@ -222,8 +224,10 @@ long tearing_check(const struct vrange *prev, size_t nprev, const struct vrange 
 	}
 
 	/* what pass k-1 showed and nothing touched since must still be there */
-	memcpy(p, prev, nprev * sizeof(*p));
-	memcpy(k, cur, ncur * sizeof(*k));
+	if (nprev)
+		memcpy(p, prev, nprev * sizeof(*p));
+	if (ncur)
+		memcpy(k, cur, ncur * sizeof(*k));
 	np = normalise(p, nprev, lo, hi);
 	nk = normalise(k, ncur, lo, hi);
 	for (size_t i = 0; i < np; i++) {
