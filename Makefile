@@ -2,7 +2,7 @@
 #
 # make            build ./vmatrace (installs missing Debian build dependencies first)
 # make check      build and run every test under prove
-# make bench      the standard comparison (arrives with the analysis stage)
+# make bench      the standard sweep with report and plots, into results/DATE-TIME/
 # make install    PREFIX=/usr/local DESTDIR=
 # make format     clang-format every source file
 
@@ -57,6 +57,10 @@ $(B)/%.o: %.c $(wildcard lib/*.h capture/*.h replay/*.h workloads/*.h analysis/*
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
+# vmatrace finds its gnuplot scripts next to itself (the tree) or in ../share/vmatrace
+# (installed); the configured place is the last resort.
+$(B)/analysis/plot.o: XCFLAGS += -DVMATRACE_DATADIR='"$(PREFIX)/share/vmatrace"'
+
 $(B)/tests/%: tests/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
@@ -70,17 +74,18 @@ $(B)/bench/%: bench/%.c $(LIB_OBJS)
 check: all $(TEST_BINS) $(BENCH_BINS)
 	@VMATRACE=$(CURDIR)/vmatrace TESTBIN=$(CURDIR)/$(B)/tests prove -f tests/*.t
 
-# The standard comparison so far: the kernel review's mapper setup, every reader kind.
-# (The full sweep with plots arrives with the analysis stage.)
-BENCH_SECONDS ?= 10
-bench: all $(BENCH_BINS)
-	@d=results/$$(date +%Y%m%d-%H%M%S); mkdir -p $$d; \
-	bench/headline.sh $(BENCH_SECONDS) $$d | tee $$d/report.txt; \
-	echo "results and report: $$d"
+# The standard sweep (vmatrace bench, docs/analysis.md): every results file, the report, the
+# comparison and the plots in results/DATE-TIME/, index.md first; about 10 minutes on 2 CPUs.
+# BENCH_ARGS=--quick for a 2-minute smoke run.
+BENCH_ARGS ?=
+bench: all
+	@./vmatrace bench -o results/$$(date +%Y%m%d-%H%M%S) $(BENCH_ARGS)
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c) built with clang, ASan and UBSan.
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# (clang, unlike gcc, counts trailing fields left out of a positional initializer as missing)
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wno-missing-field-initializers
 FZ := build-fuzz
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FZ)/%)
@@ -105,12 +110,17 @@ fuzz-run: fuzz
 	@for f in $(FUZZ_BINS); do \
 		n=$${f##*/fuzz-}; rm -rf $(FZ)/corpus-$$n; cp -r tests/fuzz/corpus/$$n $(FZ)/corpus-$$n; \
 		echo "== $$f: $(FUZZ_RUNS) runs"; \
-		$$f -runs=$(FUZZ_RUNS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(FZ)/corpus-$$n || exit 1; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $$f -runs=$(FUZZ_RUNS) -timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 -print_final_stats=1 \
+			-artifact_prefix=$(FZ)/ $(FZ)/corpus-$$n || exit 1; \
 	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 vmatrace $(DESTDIR)$(PREFIX)/bin/vmatrace
+	install -d $(DESTDIR)$(PREFIX)/share/vmatrace
+	install -m 0644 analysis/*.gp $(DESTDIR)$(PREFIX)/share/vmatrace/
+	$(if $(wildcard workloads/traces/*.vmt*),install -d $(DESTDIR)$(PREFIX)/share/vmatrace/traces)
+	$(if $(wildcard workloads/traces/*.vmt*),install -m 0644 $(wildcard workloads/traces/*.vmt*) $(DESTDIR)$(PREFIX)/share/vmatrace/traces/)
 
 format:
 	clang-format -i $(SRCS) $(wildcard lib/*.h capture/*.h replay/*.h workloads/*.h analysis/*.h) $(TEST_SRCS) $(BENCH_SRCS)

@@ -20,6 +20,9 @@ static const struct command {
 	{ "info", cmd_info, "what a trace holds: processes, threads, op mix, footprint" },
 	{ "dump", cmd_dump, "print a trace as text, one line per record" },
 	{ "convert", cmd_convert, "turn the text form back into a binary trace" },
+	{ "report", cmd_report, "statistics, tables and plots of repetitions of one configuration" },
+	{ "compare", cmd_compare, "compare two sets of runs (two kernels): ratios, intervals, verdicts" },
+	{ "bench", cmd_bench, "the standard sweep of workloads, reader kinds and counts, with plots" },
 };
 
 static void usage(FILE *out)

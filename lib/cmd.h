@@ -13,5 +13,8 @@ int cmd_import(int argc, char **argv);
 int cmd_workload(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif /* VMT_CMD_H */
