@@ -27,6 +27,7 @@
 
 #include "cmd.h"
 #include "options.h"
+#include "lockstat.h"
 #include "probe.h"
 #include "readers.h"
 #include "replay.h"
@@ -63,6 +64,8 @@ static const struct opt_def replay_opts[] = {
 	  .min = -1, .max = 4095),
 	O("reader-reopen", 0, OPT_YESNO, reader_reopen, "yes", "yes|no",
 	  "open, read and close each pass (yes), or keep the file open and reread it (no)"),
+	O("lockstat", 0, OPT_FLAG, lockstat, NULL, NULL,
+	  "trace mmap_lock waits and holds per role with its tracepoints (root, tracefs)"),
 	O("check-tearing", 0, OPT_FLAG, check_tearing, NULL, NULL,
 	  "readers check every snapshot for tears (docs/tearing.md)"),
 	O("touch", 0, OPT_FLAG, touch, NULL, NULL,
@@ -91,6 +94,7 @@ static void on_signal(int sig)
 {
 	interrupted = sig;
 	probe_interrupt(); /* a probe under way removes its instance and returns */
+	lockstat_interrupt();
 	if (g_shm) {
 		g_shm->stop = 1;
 		g_shm->readers_stop = 1;
@@ -420,6 +424,10 @@ int cmd_replay(int argc, char **argv)
 	uint32_t nrep = 0, failed = 0;
 	size_t shm_size = 0;
 	struct oplog **logs = NULL;
+	struct lockstat *ls = NULL;
+	pid_t *dpids_live = NULL;
+	uint64_t ls_passes0 = 0, ls_passes1 = 0;
+	char ls_why[256] = "";
 	int first, ret = EXIT_FAIL;
 	uint64_t t0;
 	bool tty;
@@ -481,7 +489,8 @@ int cmd_replay(int argc, char **argv)
 	shm = mmap(NULL, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	rpids = calloc(nrep, sizeof(*rpids));
 	dpids = calloc(opt.readers ? opt.readers : 1, sizeof(*dpids));
-	if (shm == MAP_FAILED || !rpids || !dpids) {
+	dpids_live = calloc(opt.readers ? opt.readers : 1, sizeof(*dpids_live));
+	if (shm == MAP_FAILED || !rpids || !dpids || !dpids_live) {
 		ret = error("out of memory for %zu bytes of results", shm_size);
 		goto out;
 	}
@@ -589,6 +598,19 @@ int cmd_replay(int argc, char **argv)
 		usleep(1000);
 	}
 
+	if (opt.lockstat) {
+		uint32_t nr = 0;
+
+		for (uint32_t i = 0; i < opt.readers; i++)
+			if (dpids[i] > 0)
+				dpids_live[nr++] = dpids[i];
+		ls = lockstat_start(rpids, nrep, dpids_live, nr, ls_why, sizeof(ls_why));
+		if (!ls)
+			warning("--lockstat: %s; replaying without lock statistics", ls_why);
+		for (uint32_t i = 0; i < opt.readers; i++)
+			ls_passes0 += shm->readers[i].passes;
+	}
+
 	/*
 	 * The schedule starts a little ahead, so that every replay process has
 	 * seen go (they poll it) before its first paced op is due.
@@ -618,6 +640,13 @@ int cmd_replay(int argc, char **argv)
 	if (tty)
 		progress(shm, t0, true);
 reap:
+	if (ls) {
+		/* stop with the replay: the statistics cover the timed part only */
+		for (uint32_t i = 0; i < shm->nreaders; i++)
+			ls_passes1 += shm->readers[i].passes;
+		if (lockstat_stop(ls))
+			warning("--lockstat: %s", lockstat_error(ls));
+	}
 	shm->stop = 1;
 	shm->readers_stop = 1;
 	for (uint32_t i = 0; i < shm->nreaders; i++) {
@@ -648,6 +677,16 @@ reap:
 	if (!failed || interrupted) {
 		json_object *res = build_results(&opt, &plan, &th, sha, probe_p, shm, interrupted != 0);
 
+		if (opt.lockstat) {
+			json_object *meta;
+
+			json_object_object_add(res, "lockstat",
+					       ls ? lockstat_json(ls, ls_passes1 - ls_passes0) : NULL);
+			if (!ls && json_object_object_get_ex(res, "meta", &meta))
+				json_object_object_add(meta, "lockstat_unavailable",
+						       json_object_new_string(ls_why));
+		}
+
 		if (results_write_atomic(opt.output, res, err, sizeof(err)))
 			ret = error("%s", err);
 		else
@@ -659,6 +698,8 @@ out:
 	if (shm != MAP_FAILED)
 		munmap(shm->oplogs ? (void *)shm->oplogs : (void *)shm, shm_size);
 	free(logs);
+	lockstat_free(ls);
+	free(dpids_live);
 	remove_standins(&plan, dir);
 	plan_free(&plan);
 	free(rpids);

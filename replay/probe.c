@@ -34,9 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
-#include <mntent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,7 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -57,11 +54,11 @@
 
 #include "probe.h"
 #include "readers.h"
+#include "tracefs-util.h"
 #include "util.h"
 
 #define PROBE_SYSTEM "mmap_lock"
 #define PROBE_EVENT "mmap_lock_acquire_returned"
-#define PROBE_TRACEFS "/sys/kernel/tracing"
 /* Pages of the target, every other one read-only: as many VMAs, none of them mergeable. */
 #define PROBE_TARGET_PAGES 200
 /*
@@ -202,93 +199,6 @@ static int fallback(struct probe_result *res, const char *fmt, ...)
 	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
 	return 0;
-}
-
-/* Is tracefs mounted?  If not, mount it at its usual place (we are root by now). */
-static int tracefs_ready(char *why, size_t size)
-{
-	struct mntent *e;
-	bool mounted = false;
-	const char *dir;
-	char path[PATH_MAX];
-	FILE *m;
-
-	m = setmntent("/proc/self/mounts", "r");
-	if (m) {
-		while (!mounted && (e = getmntent(m)))
-			mounted = !strcmp(e->mnt_type, "tracefs");
-		endmntent(m);
-	}
-	if (!mounted && mount("nodev", PROBE_TRACEFS, "tracefs", 0, NULL)) {
-		fmt_into(why, size, "tracefs is not mounted and mounting it on %s failed: %s",
-			 PROBE_TRACEFS, strerror(errno));
-		return -1;
-	}
-	dir = tracefs_tracing_dir();
-	if (!dir) {
-		fmt_into(why, size, "cannot find the tracefs mount");
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/instances", dir);
-	if (access(path, W_OK)) {
-		fmt_into(why, size, "cannot create tracefs instances in '%s': %s", path,
-			 strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/events/%s/%s", dir, PROBE_SYSTEM, PROBE_EVENT);
-	if (access(path, F_OK)) {
-		fmt_into(why, size, "this kernel has no %s tracepoint", PROBE_EVENT);
-		return -1;
-	}
-	return 0;
-}
-
-/* An instance named vmatrace-*-PID whose PID no longer exists was left by a killed run. */
-static bool owner_gone(const char *name)
-{
-	const char *p = strrchr(name, '-');
-	char *end;
-	long pid;
-
-	if (strncmp(name, "vmatrace-", 9) || !p || !p[1])
-		return false;
-	errno = 0;
-	pid = strtol(p + 1, &end, 10);
-	if (errno || *end || pid <= 0 || pid > INT_MAX)
-		return false;
-	/* EPERM means it exists; only ESRCH proves it gone (in our pid namespace) */
-	return kill((pid_t)pid, 0) && errno == ESRCH;
-}
-
-static int collect_stale(const char *name, void *arg)
-{
-	char ***list = arg;
-	char **l;
-
-	if (!owner_gone(name))
-		return 0;
-	l = tracefs_list_add(*list, name);
-	if (l)
-		*list = l;
-	return 0;
-}
-
-/* Best effort: an instance that cannot be removed now is tried again next time. */
-static void remove_stale_instances(void)
-{
-	char **stale = NULL;
-
-	/* collect first: removing directories while readdir walks them is not reliable */
-	tracefs_instances_walk(collect_stale, &stale);
-	for (int i = 0; stale && stale[i]; i++) {
-		struct tracefs_instance *inst = tracefs_instance_alloc(NULL, stale[i]);
-
-		if (inst) {
-			tracefs_instance_destroy(inst);
-			tracefs_instance_free(inst);
-		}
-	}
-	tracefs_list_free(stale);
 }
 
 /* In a child: die with the probe, and let Ctrl-C kill it as usual. */
@@ -647,11 +557,8 @@ static void ctx_cleanup(struct probe_ctx *c)
 	reap(&c->target, 0, NULL);
 	if (c->sh && c->sh != MAP_FAILED)
 		munmap(c->sh, sizeof(*c->sh));
-	if (c->inst) {
-		/* removing the instance disables its events and frees its buffers */
-		tracefs_instance_destroy(c->inst);
-		tracefs_instance_free(c->inst);
-	}
+	/* removing the instance disables its events and frees its buffers */
+	tracing_instance_remove(c->inst);
 	if (c->tep)
 		tep_free(c->tep);
 	errno = saved;
@@ -689,22 +596,15 @@ static int start_target(struct probe_ctx *c)
 static int setup_tracing(struct probe_ctx *c, struct probe_result *res)
 {
 	static const char *const systems[] = { PROBE_SYSTEM, NULL };
-	char name[64], why[256];
+	char why[256];
 
-	if (tracefs_ready(why, sizeof(why)))
+	if (tracing_check(PROBE_SYSTEM, PROBE_EVENT, why, sizeof(why)))
 		return fallback(res, "%s", why);
-	remove_stale_instances();
-	snprintf(name, sizeof(name), "vmatrace-probe-%d", (int)c->self);
-	c->inst = tracefs_instance_create(name);
-	if (c->inst && !tracefs_instance_is_new(c->inst)) {
-		/* left by a process that had our pid: not ours to trust, start afresh */
-		tracefs_instance_destroy(c->inst);
-		tracefs_instance_free(c->inst);
-		c->inst = tracefs_instance_create(name);
-	}
-	if (!c->inst || !tracefs_instance_is_new(c->inst))
-		return fallback(res, "cannot create the tracefs instance '%s': %s", name,
-				strerror(errno ? errno : EEXIST));
+	tracing_remove_stale();
+	c->inst = tracing_instance_create("probe");
+	if (!c->inst)
+		return fallback(res, "cannot create the tracefs instance 'vmatrace-probe-%d': %s",
+				(int)c->self, strerror(errno));
 	if (tracefs_instance_file_write(c->inst, "buffer_size_kb", PROBE_BUFFER_KB) < 0)
 		return fallback(res, "cannot size the tracefs instance's buffer: %s",
 				strerror(errno));

@@ -49,6 +49,7 @@ struct replay_options {
 	bool reader_reopen;
 	bool touch;
 	bool check_tearing;
+	bool lockstat;
 	bool no_probe;
 	bool quiet;
 	const char *layout_out; /* write each replay process's final layout here */

@@ -11,7 +11,7 @@ check "replay --help" "$VMATRACE" replay --help
 cp "$T_TMP/out" help.txt
 like "$(head -1 help.txt)" "^usage: vmatrace replay TRACE -o R.json" "--help prints the usage"
 options=$(sed -n 's/^  *\(-., \)\{0,1\}--\([a-z-]*\).*/\2/p' help.txt | grep -v '^help$' | tr '\n' ' ')
-is "$options" "output pid threads speed loop duration readers reader reader-nice reader-cpu writer-cpu reader-reopen check-tearing touch interval layout no-probe quiet " \
+is "$options" "output pid threads speed loop duration readers reader reader-nice reader-cpu writer-cpu reader-reopen lockstat check-tearing touch interval layout no-probe quiet " \
 	"--help lists every option"
 
 # usage errors: exit 2, one line naming the problem, no results
