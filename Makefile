@@ -84,8 +84,8 @@ bench: all
 # libFuzzer targets (tests/fuzz/fuzz-*.c) built with clang, ASan and UBSan.
 FUZZ_CC ?= clang
 # (clang, unlike gcc, counts trailing fields left out of a positional initializer as missing)
-FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-Wno-missing-field-initializers
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_WARN := -Wno-missing-field-initializers
 FZ := build-fuzz
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FZ)/%)
@@ -95,11 +95,11 @@ FUZZ_RUNS ?= 1000000
 $(FZ)/obj/%.o: %.c $(wildcard lib/*.h capture/*.h replay/*.h workloads/*.h analysis/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZCC,$<)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(XCFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(XCFLAGS) $(FUZZ_WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
 $(FZ)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_OBJS)
 	$(call msg,FUZZLD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(XCFLAGS) -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(XCFLAGS) $(FUZZ_WARN) -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
 
 fuzz:
 	@scripts/install-deps fuzz
