@@ -1012,6 +1012,22 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 			goto join;
 		}
 	}
+	/*
+	 * The workers inherited the writer CPU; the dispatcher leaves it to them:
+	 * a worker busy-waiting for its next deadline must not share its CPU with
+	 * the thread that feeds it.
+	 */
+	if (opt->writer_cpu >= 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		for (long c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+			if (c != opt->writer_cpu)
+				CPU_SET(c, &set);
+		if (CPU_COUNT(&set))
+			sched_setaffinity(0, sizeof(set), &set); /* this thread only */
+	}
 	map_initial(&e);
 	st->state = REPLAY_READY;
 	while (!shm->go && !shm->stop) {
