@@ -16,6 +16,7 @@ static const struct command {
 	{ "workload", cmd_workload, "generate a synthetic trace (merge/split scenarios, mapper)" },
 	{ "probe", cmd_probe, "which lock each reader kind takes on this kernel, measured" },
 	{ "replay", cmd_replay, "replay a trace in many threads while readers read its maps, timing both" },
+	{ "record", cmd_record, "capture a program's address-space syscalls live through ftrace" },
 	{ "import", cmd_import, "convert a strace log, ftrace text or trace-cmd trace.dat into a trace" },
 	{ "info", cmd_info, "what a trace holds: processes, threads, op mix, footprint" },
 	{ "dump", cmd_dump, "print a trace as text, one line per record" },

@@ -9,6 +9,7 @@
 int cmd_dump(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_workload(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
