@@ -168,6 +168,28 @@ static void noise_warning(struct an_bench *b)
 		noisy, configs, 100 * AN_NOISY_CV, list);
 }
 
+/*
+ * Tracing slows the writer (docs/performance.md), so a sweep with it is
+ * said to be one everywhere its latencies are read; and a sweep that asked
+ * for lock statistics but got none (not root) says why once.
+ */
+static void lockstat_warning(struct an_bench *b)
+{
+	const char *why = NULL;
+	size_t with = 0;
+
+	for (size_t i = 0; i < b->ncells; i++) {
+		with += b->cells[i].g.lock_runs > 0;
+		if (!why && b->cells[i].nruns && !b->cells[i].g.lock_runs)
+			why = b->cells[i].g.lock_why;
+	}
+	if (with)
+		an_note(&b->warnings,
+			"every run traced the mmap_lock (--lockstat): the tracing slows the writer, so set these latencies beside those of other traced runs only");
+	else if (why)
+		an_note(&b->warnings, "--lockstat: no run has lock statistics: %s", why);
+}
+
 int an_bench_analyse(struct an_bench *b)
 {
 	bool any_pv = false, any_mm = false;
@@ -199,6 +221,8 @@ int an_bench_analyse(struct an_bench *b)
 			"the machine was busy: load average %.1f on %d CPUs when the sweep started; other work adds noise to every number",
 			b->load_start, b->cpus);
 	noise_warning(b);
+	if (b->lockstat)
+		lockstat_warning(b);
 	find_locks(b);
 	for (int k = 0; k < AN_NKINDS; k++) {
 		any_pv |= b->kind_on[k] && b->lock[k] == AN_LOCK_PER_VMA;

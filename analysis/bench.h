@@ -55,6 +55,7 @@ struct an_bench {
 	unsigned int reps, headline_readers;
 	double duration_s, speed;
 	int reader_nice, reader_cpu, writer_cpu;
+	bool lockstat; /* every replay ran with --lockstat */
 	char outdir[PATH_MAX];
 	char started[32];
 	/* what happened */

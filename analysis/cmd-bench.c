@@ -46,6 +46,7 @@ struct bench_options {
 	int reader_nice;
 	const char *reader_cpu, *writer_cpu;
 	unsigned int headline;
+	bool lockstat;
 	bool no_plots;
 	bool quiet;
 };
@@ -88,6 +89,9 @@ static const struct opt_def bench_opts[] = {
 	  "pin the replay to CPU C (auto: CPU 0 when there are 2 CPUs or more)"),
 	O("headline-readers", 0, OPT_UINT, headline, "2", "N",
 	  "the reader count of the headline table and plots (the kernel review's 2)"),
+	/* off by default: the tracing slows the writer and so changes the contention it measures */
+	O("lockstat", 0, OPT_FLAG, lockstat, NULL, NULL,
+	  "run every replay with --lockstat (mmap_lock waits and holds; root, tracefs)"),
 	O("no-plots", 0, OPT_FLAG, no_plots, NULL, NULL,
 	  "write the plots' data but do not run gnuplot"),
 	O("quiet", 'q', OPT_FLAG, quiet, NULL, NULL, "no progress lines"),
@@ -103,7 +107,9 @@ static const char bench_synopsis[] =
 	"writer on CPU 0 (the kernel review's setup), 5 repetitions each.  Writes every\n"
 	"results file, the report, the comparison of the kinds that took mmap_lock with\n"
 	"those that took per-VMA locks (as probed), the plots, and DIR/index.md, which\n"
-	"is the page to read first.  Ctrl-C keeps what finished.\n";
+	"is the page to read first.  With --lockstat every replay also traces the\n"
+	"mmap_lock (off by default: the tracing slows the writer, so its latencies are\n"
+	"comparable with other traced runs only).  Ctrl-C keeps what finished.\n";
 
 static volatile sig_atomic_t stop_sig;
 static volatile pid_t child_pid;
@@ -434,6 +440,8 @@ static int do_run(struct an_bench *b, struct run *r)
 		argv[argc++] = "--writer-cpu";
 		argv[argc++] = wcpu;
 	}
+	if (b->lockstat)
+		argv[argc++] = "--lockstat";
 	argv[argc++] = "-o";
 	argv[argc++] = r->path;
 	argv[argc] = NULL;
@@ -504,12 +512,12 @@ static int collect(struct an_bench *b, struct run *runs, size_t nruns)
 static int draw_workload(struct an_plotter *pl, const struct an_bench *b, size_t w, char *err,
 			 size_t errlen)
 {
-	struct an_series s[AN_NKINDS + 1], rs[AN_NKINDS + 1];
+	struct an_series s[AN_NKINDS + 1], rs[AN_NKINDS + 1], ls[AN_NKINDS + 1];
 	const char *wl = b->wl[w].name;
 	char labels[AN_NKINDS + 1][200], name[128], title[512], how[256];
 	double xs[AN_NKINDS][AN_MAX_READER_COUNTS];
 	struct an_est ests[2][AN_NKINDS][AN_MAX_READER_COUNTS];
-	size_t n = 0, nr = 0;
+	size_t n = 0, nr = 0, nl = 0;
 	const struct an_cell *none = an_bench_cell(b, w, 0, -1);
 
 	snprintf(how, sizeof(how), "%u runs of %g s, --speed %g, readers at nice %d", b->reps,
@@ -523,6 +531,7 @@ static int draw_workload(struct an_plotter *pl, const struct an_bench *b, size_t
 		const struct an_cell *c =
 			k < 0 ? none : an_bench_cell(b, w, b->headline_readers, k);
 		const struct an_row *row, *rrow;
+		const struct an_lock_row *lrow;
 
 		if (!c || !c->nruns)
 			continue;
@@ -540,6 +549,9 @@ static int draw_workload(struct an_plotter *pl, const struct an_bench *b, size_t
 		rrow = k >= 0 ? an_group_find(&c->g, "reader", an_kind_names[k]) : NULL;
 		if (rrow)
 			rs[nr++] = (struct an_series){ .label = labels[n], .h = rrow->pooled };
+		lrow = an_group_lock_find(&c->g, "writer", "write");
+		if (lrow && lrow->wait_pooled)
+			ls[nl++] = (struct an_series){ .label = labels[n], .h = lrow->wait_pooled };
 		n++;
 	}
 	if (!n)
@@ -573,6 +585,15 @@ static int draw_workload(struct an_plotter *pl, const struct an_bench *b, size_t
 		snprintf(name, sizeof(name), "%s-reader-cdf", wl);
 		if (an_plotter_draw(pl, name, "cdf.gp", render_dat_cdf, rs, nr, title,
 				    "reader pass latency (µs)", err, errlen))
+			return -1;
+	}
+	if (nl) {
+		snprintf(title, sizeof(title),
+			 "%s: writers' mmap_lock wait (write mode), %u reader%s of each kind", wl,
+			 b->headline_readers, b->headline_readers == 1 ? "" : "s");
+		snprintf(name, sizeof(name), "%s-lock-wait", wl);
+		if (an_plotter_draw(pl, name, "lockwait.gp", render_dat_lockwait, ls, nl, title,
+				    NULL, err, errlen))
 			return -1;
 	}
 	/* latency against the number of readers, one series per kind; 0 readers is the shared baseline */
@@ -729,6 +750,7 @@ int cmd_bench(int argc, char **argv)
 	b.speed = opt.speed;
 	b.reader_nice = opt.reader_nice;
 	b.headline_readers = opt.headline;
+	b.lockstat = opt.lockstat;
 	if (parse_lists(&b, &opt) || parse_cpu(opt.reader_cpu, "reader-cpu", 1, &b.reader_cpu) ||
 	    parse_cpu(opt.writer_cpu, "writer-cpu", 0, &b.writer_cpu))
 		return EXIT_USAGE;

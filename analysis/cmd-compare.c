@@ -59,9 +59,10 @@ static const char compare_synopsis[] =
 	"the same trace replayed the same way on two kernels of one machine.  For each\n"
 	"(role, op) both sides' medians with 95% bootstrap intervals, the ratio B/A of\n"
 	"the medians with its interval, and a verdict: faster, slower (the interval\n"
-	"excludes 1) or no significant difference.  Results of different traces\n"
-	"(meta.trace.sha256) or machines (hostname, CPU model, CPU count) are refused\n"
-	"unless --force; each side must be repetitions of one configuration.\n";
+	"excludes 1) or no significant difference; the same for the lock statistics of\n"
+	"runs made with --lockstat.  Results of different traces (meta.trace.sha256) or\n"
+	"machines (hostname, CPU model, CPU count) are refused unless --force; each side\n"
+	"must be repetitions of one configuration.\n";
 
 struct compare_ctx {
 	const struct an_compare *c;
@@ -107,6 +108,7 @@ static int draw(struct an_plotter *pl, const struct an_compare *c, char *err, si
 {
 	const struct an_row *ra = an_group_find(&c->a, "writer", "all");
 	const struct an_row *rb = an_group_find(&c->b, "writer", "all");
+	const struct an_lock_row *lwa, *lwb;
 	char la[200], lb[200], title[512], wl[128];
 	struct an_series s[2];
 
@@ -134,7 +136,19 @@ static int draw(struct an_plotter *pl, const struct an_compare *c, char *err, si
 		return -1;
 	snprintf(title, sizeof(title), "%s: writer latency over time (the median run of each side)",
 		 wl);
-	return an_plotter_draw(pl, "timeline", "timeline.gp", render_dat_timeline, s, 2, title,
+	if (an_plotter_draw(pl, "timeline", "timeline.gp", render_dat_timeline, s, 2, title, NULL,
+			    err, errlen))
+		return -1;
+	/* the writers' wait for mmap_lock, when a side traced it (with buckets to draw) */
+	lwa = an_group_lock_find(&c->a, "writer", "write");
+	lwb = an_group_lock_find(&c->b, "writer", "write");
+	if (!(lwa && lwa->wait_pooled) && !(lwb && lwb->wait_pooled))
+		return 0;
+	s[0] = (struct an_series){ .label = la, .h = lwa ? lwa->wait_pooled : NULL };
+	s[1] = (struct an_series){ .label = lb, .h = lwb ? lwb->wait_pooled : NULL };
+	snprintf(title, sizeof(title),
+		 "%s: writers' mmap_lock wait (write mode), all runs of each side", wl);
+	return an_plotter_draw(pl, "lock-wait", "lockwait.gp", render_dat_lockwait, s, 2, title,
 			       NULL, err, errlen);
 }
 
@@ -233,6 +247,12 @@ int cmd_compare(int argc, char **argv)
 		strlcpy_(c.b.label, opt.label_b, sizeof(c.b.label));
 	an_group_warnings(&c.a, "A: ", AN_WARN_ALL, &warnings);
 	an_group_warnings(&c.b, "B: ", AN_WARN_ALL, &warnings);
+	/* tracing costs the writer (docs/performance.md): the latencies carry it on one side only */
+	if (!c.a.lock_runs != !c.b.lock_runs)
+		an_note(&warnings,
+			"side %s was traced with --lockstat and side %s was not: %s's latencies include the cost of the tracing",
+			c.a.lock_runs ? "A" : "B", c.a.lock_runs ? "B" : "A",
+			c.a.lock_runs ? "A" : "B");
 	{
 		struct compare_ctx ctx = { .c = &c, .warnings = &warnings };
 

@@ -43,8 +43,11 @@ static const char report_synopsis[] =
 	"for each (role, op), the median over the runs of count, p50, p90, p99, p99.9,\n"
 	"max and mean, with a 95% percentile-bootstrap confidence interval; the lock each\n"
 	"reader kind took (as probed); warnings (lost events, conflicts, outcome\n"
-	"mismatches, partial runs, noisy repetitions).  Runs of different configurations\n"
-	"are refused unless --force.  docs/analysis.md explains the statistics.\n";
+	"mismatches, partial runs, noisy repetitions).  When the runs were made with\n"
+	"--lockstat, also the replay processes' mmap_lock per (role, mode): acquisitions,\n"
+	"acquisitions per reader pass, wait and hold p50, p99 and max.  Runs of different\n"
+	"configurations are refused unless --force.  docs/analysis.md explains the\n"
+	"statistics.\n";
 
 struct report_ctx {
 	const struct an_group *g;
@@ -61,6 +64,7 @@ static void print_text(FILE *f, const void *p)
 		render_text_notes(f, "warning: ", c->warnings);
 	}
 	render_text_group(f, c->g);
+	render_text_lock_group(f, c->g);
 }
 
 static void print_md(FILE *f, const void *p)
@@ -77,6 +81,8 @@ static void print_md(FILE *f, const void *p)
 	}
 	fprintf(f, "\n## Latency\n");
 	render_md_group(f, c->g, "###");
+	fprintf(f, "\n## Lock statistics\n");
+	render_md_lock_group(f, c->g, "###");
 	render_md_method(f);
 }
 
@@ -136,6 +142,26 @@ static int draw(struct an_plotter *pl, const struct an_group *g, char *err, size
 			 g->label);
 		if (an_plotter_draw(pl, "reader-cdf", "cdf.gp", render_dat_cdf, s, n, title,
 				    "reader pass latency (µs)", err, errlen))
+			goto out;
+	}
+	/* the writers' wait for mmap_lock, when the runs traced it */
+	n = 0;
+	for (size_t i = 0; g->lock_runs && i < g->nruns; i++) {
+		const struct an_lockstat *x = an_run_lockstat(g->runs[i], "writer", "write");
+		const char *base = strrchr(g->runs[i]->path, '/');
+
+		if (!x || !x->wait.h)
+			continue; /* no buckets (a file of an older vmatrace): nothing to draw */
+		/* the legend names the reader kind and its lock, the plot's subject */
+		fmt_into(labels[i], sizeof(labels[i]), "%.40s, run %zu (%.40s)", g->label, i + 1,
+			 base ? base + 1 : g->runs[i]->path);
+		s[n++] = (struct an_series){ .label = labels[i], .h = x->wait.h };
+	}
+	if (n) {
+		snprintf(title, sizeof(title),
+			 "%s, %s: writers' mmap_lock wait (write mode), each run", wl, g->label);
+		if (an_plotter_draw(pl, "lock-wait", "lockwait.gp", render_dat_lockwait, s, n,
+				    title, NULL, err, errlen))
 			goto out;
 	}
 	ret = 0;

@@ -237,6 +237,52 @@ const char *an_fmt_ratio_ci(char *buf, size_t size, const struct an_est *e)
 	return buf;
 }
 
+const char *an_fmt_num(char *buf, size_t size, double v)
+{
+	if (!isfinite(v))
+		strlcpy_(buf, "-", size);
+	else
+		snprintf(buf, size, "%.*f", digits(v), v);
+	return buf;
+}
+
+const char *an_fmt_num_ci(char *buf, size_t size, const struct an_est *e)
+{
+	char m[32], lo[32], hi[32];
+
+	if (!e->n || !isfinite(e->median)) {
+		strlcpy_(buf, "-", size);
+		return buf;
+	}
+	an_fmt_num(m, sizeof(m), e->median);
+	if (!e->ci) {
+		strlcpy_(buf, m, size);
+		return buf;
+	}
+	snprintf(buf, size, "%s [%s .. %s]", m, an_fmt_num(lo, sizeof(lo), e->lo),
+		 an_fmt_num(hi, sizeof(hi), e->hi));
+	return buf;
+}
+
+const char *an_fmt_lk(char *buf, size_t size, enum an_lk_metric m, double v, bool utf8)
+{
+	if (m == AN_LK_ACQ)
+		return an_fmt_count(buf, size, v);
+	if (m == AN_LK_PER_PASS)
+		return an_fmt_num(buf, size, v);
+	return an_fmt_lat(buf, size, v, utf8);
+}
+
+const char *an_fmt_lk_ci(char *buf, size_t size, enum an_lk_metric m, const struct an_est *e,
+			 bool utf8)
+{
+	if (m == AN_LK_ACQ)
+		return an_fmt_count_ci(buf, size, e);
+	if (m == AN_LK_PER_PASS)
+		return an_fmt_num_ci(buf, size, e);
+	return an_fmt_lat_ci(buf, size, e, utf8);
+}
+
 const char *an_fmt_metric(char *buf, size_t size, enum an_metric m, double v, bool utf8)
 {
 	return m == AN_COUNT ? an_fmt_count(buf, size, v) : an_fmt_lat(buf, size, v, utf8);

@@ -66,12 +66,12 @@ int render_dat_cdf(const char *path, const struct an_series *s, size_t n, char *
 	return an_out_commit(&o, err, errlen);
 }
 
-int render_dat_spectrum(const char *path, const struct an_series *s, size_t n, char *err,
-			size_t errlen)
+static int spectrum(const char *path, const char *what, const struct an_series *s, size_t n,
+		    char *err, size_t errlen)
 {
 	struct an_out o;
 
-	if (open_dat(&o, path, "percentile spectrum: one_over_1_minus_p latency_us", err, errlen))
+	if (open_dat(&o, path, what, err, errlen))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct hist *h = s[i].h;
@@ -92,6 +92,22 @@ int render_dat_spectrum(const char *path, const struct an_series *s, size_t n, c
 		fprintf(o.f, "%.6g %.6g\n", (double)h->count, (double)h->max / 1e3);
 	}
 	return an_out_commit(&o, err, errlen);
+}
+
+int render_dat_spectrum(const char *path, const struct an_series *s, size_t n, char *err,
+			size_t errlen)
+{
+	return spectrum(path, "percentile spectrum: one_over_1_minus_p latency_us", s, n, err,
+			errlen);
+}
+
+int render_dat_lockwait(const char *path, const struct an_series *s, size_t n, char *err,
+			size_t errlen)
+{
+	return spectrum(
+		path,
+		"writers' mmap_lock wait, write mode (replay --lockstat), percentile spectrum: one_over_1_minus_p wait_us",
+		s, n, err, errlen);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -59,6 +59,115 @@ void render_md_group(FILE *f, const struct an_group *g, const char *hp)
 	}
 }
 
+static bool lock_row_empty(const struct an_lock_row *r)
+{
+	return !r->acquisitions && !r->failed;
+}
+
+static void md_lock_totals(FILE *f, const struct an_lock_row *r)
+{
+	char a[48], b[48], c[48], d[48];
+
+	fprintf(f, "\nSums over %u run%s: failed %s, unmatched %s, excluded %s", r->n,
+		r->n == 1 ? "" : "s", an_fmt_count(a, sizeof(a), (double)r->failed),
+		an_fmt_count(b, sizeof(b), (double)r->unmatched),
+		an_fmt_count(c, sizeof(c), (double)r->excluded));
+	if (!strcmp(r->mode, "write"))
+		fprintf(f, ", downgrades %s", an_fmt_count(d, sizeof(d), (double)r->downgrades));
+	fprintf(f, ".\n");
+}
+
+void render_md_lock_group(FILE *f, const struct an_group *g, const char *hp)
+{
+	char med[96], lo[48], hi[48];
+
+	if (!g->lock_runs) {
+		fprintf(f, "\nLock statistics not recorded: %s.\n", g->lock_why);
+		return;
+	}
+	fprintf(f,
+		"\nThe replay processes' `mmap_lock`, from the kernel's tracepoints (`--lockstat`), in %zu of %zu runs: "
+		"*wait* is from asking for the lock to getting it, *hold* from getting it to releasing it (a write "
+		"hold ends at a downgrade); *per pass* is a reader's acquisitions per pass over a replay process, "
+		"which for a per-VMA reader kind is its rate of falling back to `mmap_lock`. These runs were traced: "
+		"set their latencies beside those of traced runs only (docs/performance.md).\n",
+		g->lock_runs, g->nruns);
+	for (size_t k = 0; k < g->nlrows; k++) {
+		const struct an_lock_row *r = &g->lrows[k];
+
+		if (lock_row_empty(r)) {
+			fprintf(f, "\n%s mmap_lock %s %s\n\nNo acquisitions in %u run%s.\n", hp,
+				r->role, r->mode, r->n, r->n == 1 ? "" : "s");
+			continue;
+		}
+		fprintf(f, "\n%s mmap_lock %s %s", hp, r->role, r->mode);
+		if (r->n != g->lock_runs)
+			fprintf(f, " (in %u of %zu runs)", r->n, g->lock_runs);
+		fprintf(f,
+			"\n\n| metric | median [95%% interval] | min over runs | max over runs |\n"
+			"|---|--:|--:|--:|\n");
+		for (int m = 0; m < AN_LK_NMETRICS; m++) {
+			const struct an_est *e = &r->est[m];
+
+			if (m == AN_LK_PER_PASS && strcmp(r->role, "reader"))
+				continue;
+			fprintf(f, "| %s | %s | %s | %s |\n", an_lk_metric_names[m],
+				an_fmt_lk_ci(med, sizeof(med), (enum an_lk_metric)m, e, true),
+				an_fmt_lk(lo, sizeof(lo), (enum an_lk_metric)m, e->min, true),
+				an_fmt_lk(hi, sizeof(hi), (enum an_lk_metric)m, e->max, true));
+		}
+		md_lock_totals(f, r);
+	}
+}
+
+static void md_lock_compare(FILE *f, const struct an_compare *c, const char *hp)
+{
+	char x[96], y[96], r[96];
+
+	if (!c->a.lock_runs && !c->b.lock_runs) {
+		if (!strcmp(c->a.lock_why, c->b.lock_why))
+			fprintf(f, "\nLock statistics not recorded: %s.\n", c->a.lock_why);
+		else
+			fprintf(f, "\nLock statistics not recorded: A: %s; B: %s.\n", c->a.lock_why,
+				c->b.lock_why);
+		return;
+	}
+	if (!c->nlrows)
+		return;
+	fprintf(f,
+		"\nLock statistics (`--lockstat`): the replay processes' `mmap_lock`, from the kernel's tracepoints. "
+		"The verdict says whether B's median is lower (*fewer*, *shorter*) or higher (*more*, *longer*) than A's, "
+		"when the interval of B/A excludes 1.\n");
+	for (size_t i = 0; i < c->nlrows; i++) {
+		const struct an_lock_cmp *cr = &c->lrows[i];
+
+		if (lock_row_empty(cr->a) && lock_row_empty(cr->b)) {
+			fprintf(f, "\n%s mmap_lock %s %s\n\nNo acquisitions on either side.\n", hp,
+				cr->a->role, cr->a->mode);
+			continue;
+		}
+		fprintf(f,
+			"\n%s mmap_lock %s %s\n\n| metric | A: median [95%%] | B: median [95%%] | B/A [95%%] | verdict |\n"
+			"|---|--:|--:|--:|---|\n",
+			hp, cr->a->role, cr->a->mode);
+		for (int m = 0; m < AN_LK_NMETRICS; m++) {
+			enum an_verdict v = cr->verdict[m];
+
+			if (m == AN_LK_PER_PASS && strcmp(cr->a->role, "reader"))
+				continue;
+			fprintf(f, "| %s | %s | %s | %s | %s%s%s |\n", an_lk_metric_names[m],
+				an_fmt_lk_ci(x, sizeof(x), (enum an_lk_metric)m, &cr->a->est[m],
+					     true),
+				an_fmt_lk_ci(y, sizeof(y), (enum an_lk_metric)m, &cr->b->est[m],
+					     true),
+				an_fmt_ratio_ci(r, sizeof(r), &cr->ratio[m]),
+				v == AN_FASTER || v == AN_SLOWER ? "**" : "",
+				an_lk_verdict_name((enum an_lk_metric)m, v),
+				v == AN_FASTER || v == AN_SLOWER ? "**" : "");
+		}
+	}
+}
+
 void render_md_notes(FILE *f, const struct an_notes *w)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -120,6 +229,7 @@ void render_md_compare(FILE *f, const struct an_compare *c, const struct an_note
 				v == AN_FASTER || v == AN_SLOWER ? "**" : "");
 		}
 	}
+	md_lock_compare(f, c, hp);
 	if (c->only.n) {
 		fprintf(f, "\nNot compared (on one side only):\n\n");
 		for (size_t i = 0; i < c->only.n; i++)
@@ -223,6 +333,47 @@ static void md_headline_workload(FILE *f, const struct an_bench *b, size_t w)
 	}
 }
 
+/* What the lock statistics say of each reader kind at the headline count. */
+static void md_lock_headline(FILE *f, const struct an_bench *b, size_t w)
+{
+	const struct an_cell *none = an_bench_cell(b, w, 0, -1);
+	char acq[48], v[3][48], pp[48];
+	bool any = false;
+
+	for (int k = -1; k < AN_NKINDS; k++) {
+		const struct an_cell *c =
+			k < 0 ? none : an_bench_cell(b, w, b->headline_readers, k);
+		const struct an_lock_row *ww, *rr;
+
+		if (!c || !c->nruns || !c->g.lock_runs)
+			continue;
+		ww = an_group_lock_find(&c->g, "writer", "write");
+		rr = an_group_lock_find(&c->g, "reader", "read");
+		if (!any) {
+			fprintf(f,
+				"\n%s, medians over the runs:\n\n"
+				"| readers | lock (probed) | writer write-lock acquisitions | wait p50 | wait p99 | wait max | reader acquisitions per pass |\n"
+				"|---|---|--:|--:|--:|--:|--:|\n",
+				b->wl[w].name);
+			any = true;
+		}
+		an_fmt_lk(acq, sizeof(acq), AN_LK_ACQ, ww ? ww->est[AN_LK_ACQ].median : NAN, true);
+		for (int m = 0; m < 3; m++)
+			an_fmt_lk(v[m], sizeof(v[m]), (enum an_lk_metric)(AN_LK_WAIT_P50 + m),
+				  ww ? ww->est[AN_LK_WAIT_P50 + m].median : NAN, true);
+		if (k >= 0 && rr && rr->est[AN_LK_PER_PASS].n)
+			an_fmt_num(pp, sizeof(pp), rr->est[AN_LK_PER_PASS].median);
+		else
+			strlcpy_(pp, "–", sizeof(pp));
+		if (k < 0)
+			fprintf(f, "| none | – ");
+		else
+			fprintf(f, "| %u × %s | %s ", c->readers, an_kind_names[k],
+				b->lock_name[k][0] ? b->lock_name[k] : "unknown");
+		fprintf(f, "| %s | %s | %s | %s | %s |\n", acq, v[0], v[1], v[2], pp);
+	}
+}
+
 void render_md_headline(FILE *f, const struct an_bench *b)
 {
 	for (size_t w = 0; w < b->nwl; w++)
@@ -283,6 +434,17 @@ void render_md_index(FILE *f, const struct an_bench *b)
 		"mean writer latency to the one without readers, with its 95%% bootstrap interval.\n",
 		b->headline_readers, b->headline_readers == 1 ? "" : "s");
 	render_md_headline(f, b);
+	if (b->lockstat) {
+		fprintf(f,
+			"\n## Lock statistics\n\n"
+			"Every run traced the replay processes' `mmap_lock` with the kernel's tracepoints "
+			"(`--lockstat`): how long the writers waited for it in write mode, and how often "
+			"a reader took it per pass (for a per-VMA reader kind, its rate of falling back to "
+			"`mmap_lock`). The tracing slows the writer, so every latency on this page is of "
+			"a traced run. [report.md](report.md) has every (role, mode).\n");
+		for (size_t w = 0; w < b->nwl; w++)
+			md_lock_headline(f, b, w);
+	}
 	fprintf(f, "\n## Plots\n");
 	for (size_t w = 0; w < b->nwl; w++) {
 		const char *wl = b->wl[w].name;
@@ -295,6 +457,9 @@ void render_md_index(FILE *f, const struct an_bench *b)
 		md_plot(f, b, wl, "readers-mean", "writer mean latency against reader count");
 		md_plot(f, b, wl, "timeline", "writer latency over time");
 		md_plot(f, b, wl, "reader-cdf", "CDF of reader pass latency");
+		if (b->lockstat)
+			md_plot(f, b, wl, "lock-wait",
+				"writers' mmap_lock wait in write mode, percentile spectrum");
 	}
 	fprintf(f, "\n## What was run\n\n");
 	fprintf(f, "Workloads (traces):\n\n");
@@ -309,6 +474,8 @@ void render_md_index(FILE *f, const struct an_bench *b)
 	if (b->writer_cpu >= 0)
 		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), " --writer-cpu %d",
 			 b->writer_cpu);
+	if (b->lockstat)
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), " --lockstat");
 	fprintf(f,
 		"\nEach run is `vmatrace replay TRACE %s -o runs/WORKLOAD/readersN-KIND.REP.json` "
 		"(no readers: `--readers 0 --no-probe`), for N in {",
@@ -366,6 +533,8 @@ void render_md_bench_report(FILE *f, const struct an_bench *b)
 			render_md_notes(f, &c->warnings);
 		}
 		render_md_group(f, &c->g, "###");
+		if (c->g.lock_runs)
+			render_md_lock_group(f, &c->g, "###");
 	}
 	render_md_method(f);
 }

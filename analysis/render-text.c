@@ -67,6 +67,69 @@ void render_text_group(FILE *f, const struct an_group *g)
 	}
 }
 
+/* Sums over the runs that explain the table: what was not timed, or not counted. */
+static void lock_totals(FILE *f, const struct an_lock_row *r, const char *lead)
+{
+	char a[48], b[48], c[48], d[48];
+
+	fprintf(f, "%sfailed %s, unmatched %s, excluded %s", lead,
+		an_fmt_count(a, sizeof(a), (double)r->failed),
+		an_fmt_count(b, sizeof(b), (double)r->unmatched),
+		an_fmt_count(c, sizeof(c), (double)r->excluded));
+	if (!strcmp(r->mode, "write"))
+		fprintf(f, ", downgrades %s", an_fmt_count(d, sizeof(d), (double)r->downgrades));
+	fprintf(f, " (sums over %u run%s)\n", r->n, r->n == 1 ? "" : "s");
+}
+
+/* A row that has nothing to tabulate: no acquisition in any run. */
+static bool lock_row_empty(const struct an_lock_row *r)
+{
+	return !r->acquisitions && !r->failed;
+}
+
+void render_text_lock_group(FILE *f, const struct an_group *g)
+{
+	char med[96], lo[48], hi[48];
+
+	if (!g->lock_runs) {
+		fprintf(f, "\nlock statistics not recorded: %s\n", g->lock_why);
+		return;
+	}
+	fprintf(f,
+		"\nlock statistics (--lockstat): the replay processes' mmap_lock, from the kernel's tracepoints, in %zu of %zu runs\n"
+		"          traced runs: set their latencies beside those of traced runs only\n",
+		g->lock_runs, g->nruns);
+	for (size_t k = 0; k < g->nlrows; k++) {
+		const struct an_lock_row *r = &g->lrows[k];
+
+		if (lock_row_empty(r)) {
+			fprintf(f, "\nmmap_lock %s %s: no acquisitions in %u run%s\n", r->role,
+				r->mode, r->n, r->n == 1 ? "" : "s");
+			continue;
+		}
+		fprintf(f, "\nmmap_lock %s %s", r->role, r->mode);
+		if (r->n != g->lock_runs)
+			fprintf(f, " (in %u of %zu runs)", r->n, g->lock_runs);
+		fprintf(f, "\n  %-13s %-34s %s\n", "metric", "median [95% interval]",
+			"range over runs");
+		for (int m = 0; m < AN_LK_NMETRICS; m++) {
+			const struct an_est *e = &r->est[m];
+
+			if (m == AN_LK_PER_PASS && strcmp(r->role, "reader"))
+				continue;
+			an_fmt_lk_ci(med, sizeof(med), (enum an_lk_metric)m, e, false);
+			an_fmt_lk(lo, sizeof(lo), (enum an_lk_metric)m, e->min, false);
+			an_fmt_lk(hi, sizeof(hi), (enum an_lk_metric)m, e->max, false);
+			if (e->n)
+				fprintf(f, "  %-13s %-34s %s .. %s\n", an_lk_metric_names[m], med,
+					lo, hi);
+			else
+				fprintf(f, "  %-13s %s\n", an_lk_metric_names[m], med);
+		}
+		lock_totals(f, r, "  totals        ");
+	}
+}
+
 void render_text_notes(FILE *f, const char *prefix, const struct an_notes *w)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -110,6 +173,45 @@ static void context_lines(FILE *f, const struct an_compare *c)
 		AN_RESAMPLES);
 }
 
+static void text_lock_compare(FILE *f, const struct an_compare *c)
+{
+	char a[96], b[96], r[96];
+
+	if (!c->a.lock_runs && !c->b.lock_runs) {
+		if (!strcmp(c->a.lock_why, c->b.lock_why))
+			fprintf(f, "\nlock statistics not recorded: %s\n", c->a.lock_why);
+		else
+			fprintf(f, "\nlock statistics not recorded: A: %s; B: %s\n", c->a.lock_why,
+				c->b.lock_why);
+		return;
+	}
+	if (!c->nlrows)
+		return; /* on one side only: the notes say so */
+	fprintf(f,
+		"\nlock statistics (--lockstat): the replay processes' mmap_lock, from the kernel's tracepoints\n");
+	for (size_t i = 0; i < c->nlrows; i++) {
+		const struct an_lock_cmp *cr = &c->lrows[i];
+
+		if (lock_row_empty(cr->a) && lock_row_empty(cr->b)) {
+			fprintf(f, "\nmmap_lock %s %s: no acquisitions on either side\n",
+				cr->a->role, cr->a->mode);
+			continue;
+		}
+		fprintf(f, "\nmmap_lock %s %s\n  %-13s %-30s %-30s %-30s %s\n", cr->a->role,
+			cr->a->mode, "metric", "A median [95%]", "B median [95%]", "B/A [95%]",
+			"verdict");
+		for (int m = 0; m < AN_LK_NMETRICS; m++) {
+			if (m == AN_LK_PER_PASS && strcmp(cr->a->role, "reader"))
+				continue;
+			an_fmt_lk_ci(a, sizeof(a), (enum an_lk_metric)m, &cr->a->est[m], false);
+			an_fmt_lk_ci(b, sizeof(b), (enum an_lk_metric)m, &cr->b->est[m], false);
+			an_fmt_ratio_ci(r, sizeof(r), &cr->ratio[m]);
+			fprintf(f, "  %-13s %-30s %-30s %-30s %s\n", an_lk_metric_names[m], a, b, r,
+				an_lk_verdict_name((enum an_lk_metric)m, cr->verdict[m]));
+		}
+	}
+}
+
 void render_text_compare(FILE *f, const struct an_compare *c, const struct an_notes *warnings)
 {
 	char a[96], b[96], r[96];
@@ -139,6 +241,7 @@ void render_text_compare(FILE *f, const struct an_compare *c, const struct an_no
 					: an_verdict_names[cr->verdict[m]]);
 		}
 	}
+	text_lock_compare(f, c);
 	if (c->only.n) {
 		fputc('\n', f);
 		render_text_notes(f, "not compared: ", &c->only);
@@ -269,6 +372,9 @@ void render_text_bench_report(FILE *f, const struct an_bench *b)
 		render_text_group_header(f, &c->g);
 		render_text_notes(f, "warning: ", &c->warnings);
 		render_text_group(f, &c->g);
+		/* a sweep without --lockstat says so once, in index.md */
+		if (c->g.lock_runs)
+			render_text_lock_group(f, &c->g);
 	}
 }
 

@@ -70,6 +70,13 @@ const char *an_fmt_count_ci(char *buf, size_t size, const struct an_est *e);
 /* A ratio "1.12x"; with its interval "1.12x [1.08, 1.15]". */
 const char *an_fmt_ratio(char *buf, size_t size, double r);
 const char *an_fmt_ratio_ci(char *buf, size_t size, const struct an_est *e);
+/* A plain number with three significant digits, "106", "0.0123"; with its interval. */
+const char *an_fmt_num(char *buf, size_t size, double v);
+const char *an_fmt_num_ci(char *buf, size_t size, const struct an_est *e);
+/* A lock metric as what it is: a count, a rate per pass, or a time. */
+const char *an_fmt_lk(char *buf, size_t size, enum an_lk_metric m, double v, bool utf8);
+const char *an_fmt_lk_ci(char *buf, size_t size, enum an_lk_metric m, const struct an_est *e,
+			 bool utf8);
 /* The metric of @e formatted as a count or a latency. */
 const char *an_fmt_metric(char *buf, size_t size, enum an_metric m, double v, bool utf8);
 /* The replay options that matter, as a command line: "--speed 1 --duration 2 --readers 2 ...". */
@@ -90,11 +97,19 @@ const char *an_fmt_probe(char *buf, size_t size, const struct an_probe *p);
 void render_text_group_header(FILE *f, const struct an_group *g);
 /* One table per (role, op): every metric's median, interval and range over the runs. */
 void render_text_group(FILE *f, const struct an_group *g);
+/*
+ * The lock statistics (replay --lockstat): one table per (role, mode) of
+ * acquisitions, acquisitions per pass (readers), wait and hold p50, p99 and
+ * max; or "lock statistics not recorded" and why.  The compare renderers
+ * show the same rows side by side, after the latencies.
+ */
+void render_text_lock_group(FILE *f, const struct an_group *g);
 void render_text_notes(FILE *f, const char *prefix, const struct an_notes *w);
 void render_text_compare(FILE *f, const struct an_compare *c, const struct an_notes *warnings);
 
 void render_md_group_header(FILE *f, const struct an_group *g);
 void render_md_group(FILE *f, const struct an_group *g, const char *heading_prefix);
+void render_md_lock_group(FILE *f, const struct an_group *g, const char *heading_prefix);
 void render_md_notes(FILE *f, const struct an_notes *w);
 void render_md_compare(FILE *f, const struct an_compare *c, const struct an_notes *warnings,
 		       const char *heading_prefix);
@@ -131,7 +146,8 @@ struct an_series {
  * point: spectrum "one_over_1_minus_p latency_us" (24 points a decade, from
  * @h), maxlat "rank max_us" (@vals sorted), readers "readers median_us
  * low_us high_us" (@x, @est), timeline "t_s mean_us max_us" (@run's series,
- * intervals with operations only).
+ * intervals with operations only), lockwait like spectrum, from @h the
+ * writers' mmap_lock write-mode wait (its own header says so).
  *
  * Return: 0, or -1 with @err set.
  */
@@ -143,6 +159,8 @@ int render_dat_maxlat(const char *path, const struct an_series *s, size_t n, cha
 int render_dat_readers(const char *path, const struct an_series *s, size_t n, char *err,
 		       size_t errlen);
 int render_dat_timeline(const char *path, const struct an_series *s, size_t n, char *err,
+			size_t errlen);
+int render_dat_lockwait(const char *path, const struct an_series *s, size_t n, char *err,
 			size_t errlen);
 
 /* ---- plots ------------------------------------------------------------- */

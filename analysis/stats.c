@@ -21,6 +21,9 @@ const char *const an_metric_names[AN_NMETRICS] = { "count", "p50", "p90", "p99",
 						   "p99.9", "max", "mean" };
 const char *const an_kind_names[AN_NKINDS] = { "maps", "smaps", "smaps_rollup", "procmap_query" };
 const char *const an_verdict_names[] = { "-", "no significant difference", "faster", "slower" };
+const char *const an_lk_metric_names[AN_LK_NMETRICS] = { "acquisitions", "per pass", "wait p50",
+							 "wait p99",	 "wait max", "hold p50",
+							 "hold p99",	 "hold max" };
 
 /* The results files we read are tens of MiB at most; anything far larger is not one. */
 #define AN_MAX_FILE (512u << 20)
@@ -289,22 +292,16 @@ static int load_buckets(struct ld *l, json_object *arr, const char *where, struc
 	return 0;
 }
 
-static int load_op(struct ld *l, json_object *o, size_t i, struct an_lat *lt)
+/* A latency summary at @where, and its histogram when it has buckets. */
+static int load_hist(struct ld *l, json_object *o, const char *where, struct an_lat *lt)
 {
 	static const char *const keys[AN_NMETRICS] = { "count",	  "p50_ns", "p90_ns", "p99_ns",
 						       "p999_ns", "max_ns", "mean_ns" };
 	static const double qs[AN_NMETRICS] = { 0, 0.50, 0.90, 0.99, 0.999, 0, 0 };
-	char where[32];
 	json_object *b;
 	double mn = 0;
 	uint64_t clamped = 0;
 
-	snprintf(where, sizeof(where), "ops[%zu]", i);
-	if (!o || !json_object_is_type(o, json_type_object))
-		return ld_fail(l, "%s: not an object", where);
-	if (get_str(l, o, where, "role", lt->role, sizeof(lt->role), true) ||
-	    get_str(l, o, where, "op", lt->op, sizeof(lt->op), true))
-		return -1;
 	for (int m = 0; m < AN_NMETRICS; m++)
 		if (get_num(l, o, where, keys[m], &lt->v[m], true, true))
 			return -1;
@@ -325,6 +322,93 @@ static int load_op(struct ld *l, json_object *o, size_t i, struct an_lat *lt)
 		/* the percentiles come from the distribution itself, not the summary */
 		for (int m = AN_P50; m <= AN_P999; m++)
 			lt->v[m] = (double)hist_quantile(lt->h, qs[m]);
+	}
+	return 0;
+}
+
+static int load_op(struct ld *l, json_object *o, size_t i, struct an_lat *lt)
+{
+	char where[32];
+
+	snprintf(where, sizeof(where), "ops[%zu]", i);
+	if (!o || !json_object_is_type(o, json_type_object))
+		return ld_fail(l, "%s: not an object", where);
+	if (get_str(l, o, where, "role", lt->role, sizeof(lt->role), true) ||
+	    get_str(l, o, where, "op", lt->op, sizeof(lt->op), true))
+		return -1;
+	return load_hist(l, o, where, lt);
+}
+
+static int load_lock_entry(struct ld *l, json_object *o, size_t i, struct an_lockstat *x)
+{
+	json_object *wait, *hold, *pp;
+	char where[48], sub[64];
+
+	snprintf(where, sizeof(where), "lockstat[%zu]", i);
+	if (!o || !json_object_is_type(o, json_type_object))
+		return ld_fail(l, "%s: not an object", where);
+	if (get_str(l, o, where, "role", x->role, sizeof(x->role), true) ||
+	    get_str(l, o, where, "mode", x->mode, sizeof(x->mode), true))
+		return -1;
+	if (strcmp(x->role, "writer") && strcmp(x->role, "reader"))
+		return ld_fail(l, "%s.role: '%s', not writer or reader", where, x->role);
+	if (strcmp(x->mode, "write") && strcmp(x->mode, "read"))
+		return ld_fail(l, "%s.mode: '%s', not write or read", where, x->mode);
+	if (get_u64(l, o, where, "acquisitions", &x->acquisitions, true) ||
+	    get_u64(l, o, where, "tasks", &x->tasks, false) ||
+	    get_u64(l, o, where, "failed", &x->failed, false) ||
+	    get_u64(l, o, where, "downgrades", &x->downgrades, false) ||
+	    get_u64(l, o, where, "unmatched", &x->unmatched, false) ||
+	    get_u64(l, o, where, "excluded_acquisitions", &x->excluded, false) ||
+	    get_u64(l, o, where, "lost_events", &x->lost, false) ||
+	    get_num(l, o, where, "acquisitions_per_pass", &x->per_pass, false, true) ||
+	    get_obj(l, o, where, "wait", &wait, true) || get_obj(l, o, where, "hold", &hold, true))
+		return -1;
+	/* null when the readers made no pass: no rate, which is not a rate of 0 */
+	pp = member(o, "acquisitions_per_pass");
+	x->has_per_pass = pp && !json_object_is_type(pp, json_type_null);
+	snprintf(sub, sizeof(sub), "%s.wait", where);
+	if (load_hist(l, wait, sub, &x->wait))
+		return -1;
+	snprintf(sub, sizeof(sub), "%s.hold", where);
+	return load_hist(l, hold, sub, &x->hold);
+}
+
+/*
+ * "lockstat": absent (no --lockstat, or an older vmatrace), null (asked
+ * for but unavailable: meta.lockstat_unavailable says why), or the array.
+ */
+static int load_lockstat(struct ld *l, json_object *root, json_object *meta, struct an_run *r)
+{
+	json_object *arr = NULL;
+	size_t n;
+
+	if (!json_object_object_get_ex(root, "lockstat", &arr)) {
+		r->lockstat = AN_LOCKSTAT_ABSENT;
+		return 0;
+	}
+	if (!arr || json_object_is_type(arr, json_type_null)) {
+		r->lockstat = AN_LOCKSTAT_UNAVAILABLE;
+		return get_str(l, meta, "meta", "lockstat_unavailable", r->lockstat_why,
+			       sizeof(r->lockstat_why), false);
+	}
+	if (!json_object_is_type(arr, json_type_array))
+		return ld_fail(l, "lockstat: not an array");
+	n = json_object_array_length(arr);
+	r->ls = calloc(n ? n : 1, sizeof(*r->ls));
+	if (!r->ls)
+		return ld_fail(l, "out of memory");
+	r->lockstat = AN_LOCKSTAT_PRESENT;
+	for (size_t i = 0; i < n; i++) {
+		/* counted before loading, so that an_run_free() frees a half-loaded entry */
+		r->nls = i + 1;
+		if (load_lock_entry(l, json_object_array_get_idx(arr, i), i, &r->ls[i]))
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(r->ls[j].role, r->ls[i].role) &&
+			    !strcmp(r->ls[j].mode, r->ls[i].mode))
+				return ld_fail(l, "lockstat[%zu]: %s %s a second time", i,
+					       r->ls[i].role, r->ls[i].mode);
 	}
 	return 0;
 }
@@ -567,6 +651,8 @@ int an_run_load(const char *path, struct an_run *run, char *err, size_t errlen)
 		if (load_series(&l, series, run))
 			goto fail;
 	}
+	if (load_lockstat(&l, root, meta, run))
+		goto fail;
 	/* the trace's own count and the replay's are the same loss; keep the larger */
 	if (run->trace_lost > run->lost_events)
 		run->lost_events = run->trace_lost;
@@ -583,6 +669,11 @@ void an_run_free(struct an_run *run)
 	for (size_t i = 0; run->lat && i < run->nlat; i++)
 		free(run->lat[i].h);
 	free(run->lat);
+	for (size_t i = 0; run->ls && i < run->nls; i++) {
+		free(run->ls[i].wait.h);
+		free(run->ls[i].hold.h);
+	}
+	free(run->ls);
 	free(run->series);
 	free(run->path);
 	free(run->trace_path);
@@ -595,6 +686,15 @@ const struct an_lat *an_run_find(const struct an_run *run, const char *role, con
 	for (size_t i = 0; i < run->nlat; i++)
 		if (!strcmp(run->lat[i].role, role) && !strcmp(run->lat[i].op, op))
 			return &run->lat[i];
+	return NULL;
+}
+
+const struct an_lockstat *an_run_lockstat(const struct an_run *run, const char *role,
+					  const char *mode)
+{
+	for (size_t i = 0; i < run->nls; i++)
+		if (!strcmp(run->ls[i].role, role) && !strcmp(run->ls[i].mode, mode))
+			return &run->ls[i];
 	return NULL;
 }
 
@@ -658,6 +758,18 @@ static const char *value_text(json_object *v)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
+/*
+ * An option missing from one file: it is older than the option, which then
+ * had its default.  Flags default to false and names of files to null, so
+ * those are the same as absent; for other options the default is not known
+ * here, and absent differs.
+ */
+static bool absent_default(json_object *v)
+{
+	return !v || json_object_is_type(v, json_type_null) ||
+	       (json_object_is_type(v, json_type_boolean) && !json_object_get_boolean(v));
+}
+
 /* The first option that differs (both directions), or false. */
 static bool option_diff(json_object *a, json_object *b, char *why, size_t size)
 {
@@ -673,7 +785,7 @@ static bool option_diff(json_object *a, json_object *b, char *why, size_t size)
 				continue;
 			if (yv && json_object_equal(xv, yv))
 				continue;
-			if (!yv && (!xv || json_object_is_type(xv, json_type_null)))
+			if (!yv && absent_default(xv))
 				continue;
 			strlcpy_(xs, value_text(xv), sizeof(xs));
 			if (pass)
@@ -725,7 +837,8 @@ void an_options_diff(const struct an_run *a, const struct an_run *b, char *buf, 
 		json_object *bv = member(b->options, key);
 		char as[128];
 
-		if (option_ignored(key) || (bv && json_object_equal(av, bv)))
+		if (option_ignored(key) || (bv && json_object_equal(av, bv)) ||
+		    (!bv && absent_default(av)))
 			continue;
 		strlcpy_(as, value_text(av), sizeof(as));
 		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
@@ -736,7 +849,7 @@ void an_options_diff(const struct an_run *a, const struct an_run *b, char *buf, 
 	}
 	json_object_object_foreach(b->options, bkey, bv2)
 	{
-		if (option_ignored(bkey) || member(a->options, bkey))
+		if (option_ignored(bkey) || member(a->options, bkey) || absent_default(bv2))
 			continue;
 		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
 					 "%s--%s (absent) -> %s", used ? ", " : "", bkey,
@@ -950,6 +1063,105 @@ static int add_row(struct an_group *g, const char *role, const char *op)
 	return 0;
 }
 
+static int add_lock_row(struct an_group *g, const char *role, const char *mode)
+{
+	struct an_lock_row *rows, *r;
+
+	for (size_t i = 0; i < g->nlrows; i++)
+		if (!strcmp(g->lrows[i].role, role) && !strcmp(g->lrows[i].mode, mode))
+			return 0;
+	rows = realloc(g->lrows, (g->nlrows + 1) * sizeof(*rows));
+	if (!rows)
+		return -1;
+	g->lrows = rows;
+	/* the files' order: writer write, writer read, reader read, reader write */
+	r = &rows[g->nlrows++];
+	memset(r, 0, sizeof(*r));
+	strlcpy_(r->role, role, sizeof(r->role));
+	strlcpy_(r->mode, mode, sizeof(r->mode));
+	return 0;
+}
+
+/* One run's values of one (role, mode) into @r; @nv counts each metric's values. */
+static int lock_row_add_run(struct an_lock_row *r, const struct an_lockstat *x, unsigned int *nv)
+{
+	const struct an_lat *wh[2] = { &x->wait, &x->hold };
+
+	r->n++;
+	r->acquisitions += x->acquisitions;
+	r->failed += x->failed;
+	r->downgrades += x->downgrades;
+	r->unmatched += x->unmatched;
+	r->excluded += x->excluded;
+	r->vals[AN_LK_ACQ][nv[AN_LK_ACQ]++] = (double)x->acquisitions;
+	if (x->has_per_pass)
+		r->vals[AN_LK_PER_PASS][nv[AN_LK_PER_PASS]++] = x->per_pass;
+	/* a run without a single wait has no wait percentile, which is not a wait of 0 */
+	for (int k = 0; k < 2; k++) {
+		int m0 = k ? AN_LK_HOLD_P50 : AN_LK_WAIT_P50;
+
+		if (!(wh[k]->v[AN_COUNT] > 0))
+			continue;
+		r->vals[m0][nv[m0]++] = wh[k]->v[AN_P50];
+		r->vals[m0 + 1][nv[m0 + 1]++] = wh[k]->v[AN_P99];
+		r->vals[m0 + 2][nv[m0 + 2]++] = wh[k]->v[AN_MAX];
+	}
+	if (x->wait.h) {
+		if (!r->wait_pooled) {
+			r->wait_pooled = malloc(sizeof(*r->wait_pooled));
+			if (!r->wait_pooled)
+				return -1;
+			hist_init(r->wait_pooled);
+		}
+		hist_merge(r->wait_pooled, x->wait.h);
+	}
+	return 0;
+}
+
+/* The lock statistics of the runs that have them; why the others have none. */
+static int group_locks(struct an_group *g)
+{
+	for (size_t i = 0; i < g->nruns; i++) {
+		const struct an_run *run = g->runs[i];
+
+		if (run->lockstat != AN_LOCKSTAT_PRESENT) {
+			/* the first such run's reason stands for all: they are repetitions */
+			if (!g->lock_why[0])
+				strlcpy_(g->lock_why,
+					 run->lockstat == AN_LOCKSTAT_ABSENT
+						 ? "replayed without --lockstat"
+					 : run->lockstat_why[0]
+						 ? run->lockstat_why
+						 : "unavailable, for no recorded reason",
+					 sizeof(g->lock_why));
+			continue;
+		}
+		g->lock_runs++;
+		for (size_t j = 0; j < run->nls; j++)
+			if (add_lock_row(g, run->ls[j].role, run->ls[j].mode))
+				return -1;
+	}
+	for (size_t k = 0; k < g->nlrows; k++) {
+		struct an_lock_row *r = &g->lrows[k];
+		unsigned int nv[AN_LK_NMETRICS] = { 0 };
+
+		for (int m = 0; m < AN_LK_NMETRICS; m++) {
+			r->vals[m] = malloc((g->nruns ? g->nruns : 1) * sizeof(double));
+			if (!r->vals[m])
+				return -1;
+		}
+		for (size_t i = 0; i < g->nruns; i++) {
+			const struct an_lockstat *x = an_run_lockstat(g->runs[i], r->role, r->mode);
+
+			if (x && lock_row_add_run(r, x, nv))
+				return -1;
+		}
+		for (int m = 0; m < AN_LK_NMETRICS; m++)
+			estimate(r->vals[m], nv[m], &r->est[m]);
+	}
+	return 0;
+}
+
 int an_group_build(struct an_group *g, struct an_run *const *runs, size_t nruns)
 {
 	memset(g, 0, sizeof(*g));
@@ -993,7 +1205,7 @@ int an_group_build(struct an_group *g, struct an_run *const *runs, size_t nruns)
 		for (int m = 0; m < AN_NMETRICS; m++)
 			estimate(r->vals[m], r->n, &r->est[m]);
 	}
-	return 0;
+	return group_locks(g);
 }
 
 void an_group_free(struct an_group *g)
@@ -1003,6 +1215,12 @@ void an_group_free(struct an_group *g)
 			free(g->rows[k].vals[m]);
 		free(g->rows[k].pooled);
 	}
+	for (size_t k = 0; g->lrows && k < g->nlrows; k++) {
+		for (int m = 0; m < AN_LK_NMETRICS; m++)
+			free(g->lrows[k].vals[m]);
+		free(g->lrows[k].wait_pooled);
+	}
+	free(g->lrows);
 	free(g->rows);
 	free(g->runs);
 	memset(g, 0, sizeof(*g));
@@ -1013,6 +1231,15 @@ const struct an_row *an_group_find(const struct an_group *g, const char *role, c
 	for (size_t i = 0; i < g->nrows; i++)
 		if (!strcmp(g->rows[i].role, role) && !strcmp(g->rows[i].op, op))
 			return &g->rows[i];
+	return NULL;
+}
+
+const struct an_lock_row *an_group_lock_find(const struct an_group *g, const char *role,
+					     const char *mode)
+{
+	for (size_t i = 0; i < g->nlrows; i++)
+		if (!strcmp(g->lrows[i].role, role) && !strcmp(g->lrows[i].mode, mode))
+			return &g->lrows[i];
 	return NULL;
 }
 
@@ -1096,6 +1323,33 @@ void an_reps_warning(size_t nruns, const char *prefix, struct an_notes *w)
 		an_note(w, "%sone run: no confidence interval, no verdict", prefix);
 }
 
+/* Lock statistics that are incomplete, or missing from some runs. */
+static void lock_warnings(const struct an_group *g, const char *prefix, struct an_notes *w)
+{
+	uint64_t lost = 0;
+	size_t runs = 0;
+
+	for (size_t i = 0; i < g->nruns; i++) {
+		const struct an_run *r = g->runs[i];
+		uint64_t l = 0;
+
+		/* every entry carries the session's count: the same loss, once */
+		for (size_t j = 0; j < r->nls; j++)
+			l = r->ls[j].lost > l ? r->ls[j].lost : l;
+		lost += l;
+		runs += l > 0;
+	}
+	if (lost)
+		an_note(w,
+			"%s%" PRIu64
+			" mmap_lock events were lost by --lockstat in %zu of %zu runs: their lock statistics are incomplete",
+			prefix, lost, runs, g->nruns);
+	if (g->lock_runs && g->lock_runs < g->nruns)
+		an_note(w,
+			"%slock statistics were recorded in %zu of %zu runs only (the others: %s)",
+			prefix, g->lock_runs, g->nruns, g->lock_why);
+}
+
 void an_group_warnings(const struct an_group *g, const char *prefix, unsigned int which,
 		       struct an_notes *w)
 {
@@ -1136,6 +1390,7 @@ void an_group_warnings(const struct an_group *g, const char *prefix, unsigned in
 			an_note(w,
 				"%sthe lock of the reader kind was inferred from the kernel version, not measured, in %zu runs",
 				prefix, inferred);
+		lock_warnings(g, prefix, w);
 	}
 	if (which & AN_WARN_REPS)
 		an_reps_warning(g->nruns, prefix, w);
@@ -1165,6 +1420,60 @@ static bool timed_runs(const struct an_group *g)
 		if (!(g->runs[i]->duration_s > 0) || g->runs[i]->partial)
 			return false;
 	return g->nruns > 0;
+}
+
+const char *an_lk_verdict_name(enum an_lk_metric m, enum an_verdict v)
+{
+	if (v == AN_FASTER)
+		return an_lk_is_count(m) ? "fewer" : "shorter";
+	if (v == AN_SLOWER)
+		return an_lk_is_count(m) ? "more" : "longer";
+	return an_verdict_names[v];
+}
+
+/* The lock statistics found on both sides, B against A, like the latencies. */
+static int compare_locks(struct an_compare *c)
+{
+	if (c->a.lock_runs && !c->b.lock_runs)
+		an_note(&c->only, "lock statistics: only in A (B: %s)", c->b.lock_why);
+	else if (!c->a.lock_runs && c->b.lock_runs)
+		an_note(&c->only, "lock statistics: only in B (A: %s)", c->a.lock_why);
+	c->lrows = calloc(c->a.nlrows ? c->a.nlrows : 1, sizeof(*c->lrows));
+	if (!c->lrows)
+		return -1;
+	for (size_t i = 0; i < c->a.nlrows; i++) {
+		const struct an_lock_row *ra = &c->a.lrows[i],
+					 *rb = an_group_lock_find(&c->b, ra->role, ra->mode);
+		struct an_lock_cmp *cr;
+
+		if (!rb) {
+			if (c->b.lock_runs)
+				an_note(&c->only, "mmap_lock %s %s: only in A", ra->role, ra->mode);
+			continue;
+		}
+		cr = &c->lrows[c->nlrows++];
+		cr->a = ra;
+		cr->b = rb;
+		for (int m = 0; m < AN_LK_NMETRICS; m++) {
+			const struct an_est *ea = &ra->est[m], *eb = &rb->est[m];
+			struct an_est *e = &cr->ratio[m];
+
+			e->n = ea->n < eb->n ? ea->n : eb->n;
+			e->median =
+				ea->n && eb->n && ea->median > 0 ? eb->median / ea->median : NAN;
+			e->ci = an_boot_ratio(ra->vals[m], ea->n, rb->vals[m], eb->n, AN_RESAMPLES,
+					      AN_SEED, AN_LEVEL, &e->lo, &e->hi) == 0;
+			if (!e->ci)
+				e->lo = e->hi = e->median;
+			/* lower or higher, whatever the metric: the rule of the latencies */
+			cr->verdict[m] = an_verdict_of(e, AN_P50, false);
+		}
+	}
+	for (size_t i = 0; c->a.lock_runs && i < c->b.nlrows; i++)
+		if (!an_group_lock_find(&c->a, c->b.lrows[i].role, c->b.lrows[i].mode))
+			an_note(&c->only, "mmap_lock %s %s: only in B", c->b.lrows[i].role,
+				c->b.lrows[i].mode);
+	return 0;
 }
 
 int an_compare_build(struct an_compare *c, struct an_run *const *a, size_t na,
@@ -1206,7 +1515,7 @@ int an_compare_build(struct an_compare *c, struct an_run *const *a, size_t na,
 	for (size_t i = 0; i < c->b.nrows; i++)
 		if (!an_group_find(&c->a, c->b.rows[i].role, c->b.rows[i].op))
 			an_note(&c->only, "%s %s: only in B", c->b.rows[i].role, c->b.rows[i].op);
-	return 0;
+	return compare_locks(c);
 }
 
 void an_compare_free(struct an_compare *c)
@@ -1214,6 +1523,7 @@ void an_compare_free(struct an_compare *c)
 	an_group_free(&c->a);
 	an_group_free(&c->b);
 	free(c->rows);
+	free(c->lrows);
 	an_notes_free(&c->only);
 	memset(c, 0, sizeof(*c));
 }

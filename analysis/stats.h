@@ -92,6 +92,27 @@ struct an_probe {
 	struct an_lock kind[AN_NKINDS];
 };
 
+/*
+ * Lock statistics (replay --lockstat): what one results file's "lockstat"
+ * array says of one (role, mode).  Only the acquisitions of the replay
+ * processes' mms count (docs/results-format.md, LOCKSTAT).
+ */
+struct an_lockstat {
+	char role[16]; /* "writer" or "reader" */
+	char mode[8];  /* "write" or "read" */
+	uint64_t tasks, acquisitions, failed, downgrades, unmatched, excluded, lost;
+	bool has_per_pass; /* acquisitions_per_pass is a number (readers, some passes) */
+	double per_pass;
+	struct an_lat wait, hold; /* their role and op are left empty */
+};
+
+/* Whether a run has lock statistics, and if not, why not. */
+enum an_lockstat_state {
+	AN_LOCKSTAT_ABSENT, /* no "lockstat": replayed without --lockstat, or before it existed */
+	AN_LOCKSTAT_UNAVAILABLE, /* "lockstat": null, meta.lockstat_unavailable says why */
+	AN_LOCKSTAT_PRESENT,
+};
+
 /* One results file. */
 struct an_run {
 	char *path;
@@ -115,6 +136,10 @@ struct an_run {
 	size_t nlat;
 	struct an_point *series;
 	size_t nseries;
+	enum an_lockstat_state lockstat;
+	char lockstat_why[256]; /* meta.lockstat_unavailable; "" when absent or present */
+	struct an_lockstat *ls;
+	size_t nls;
 };
 
 /**
@@ -147,6 +172,17 @@ void an_run_free(struct an_run *run);
  * Return: the row, or NULL when the run has none.
  */
 const struct an_lat *an_run_find(const struct an_run *run, const char *role, const char *op);
+
+/**
+ * an_run_lockstat - one (role, mode) of a run's lock statistics
+ * @run: the run
+ * @role: "writer" or "reader"
+ * @mode: "write" or "read"
+ *
+ * Return: the entry, or NULL when the run has none (or no lock statistics).
+ */
+const struct an_lockstat *an_run_lockstat(const struct an_run *run, const char *role,
+					  const char *mode);
 
 /**
  * an_run_workload - a short name for the run's trace
@@ -289,6 +325,39 @@ struct an_row {
 	struct hist *pooled; /* every run's histogram merged; NULL if none has buckets */
 };
 
+/*
+ * The lock statistics of repetitions: per (role, mode), each metric's value
+ * in every run that has it (the waits and holds of runs that had no
+ * acquisition, and the per-pass rate of runs without reader passes, are
+ * missing, not 0), with its median and interval as for latencies.
+ */
+enum an_lk_metric {
+	AN_LK_ACQ,
+	AN_LK_PER_PASS, /* readers only */
+	AN_LK_WAIT_P50,
+	AN_LK_WAIT_P99,
+	AN_LK_WAIT_MAX,
+	AN_LK_HOLD_P50,
+	AN_LK_HOLD_P99,
+	AN_LK_HOLD_MAX,
+	AN_LK_NMETRICS
+};
+extern const char *const an_lk_metric_names[AN_LK_NMETRICS];
+/* Counts (acquisitions, per pass) against times (the rest). */
+static inline bool an_lk_is_count(enum an_lk_metric m)
+{
+	return m == AN_LK_ACQ || m == AN_LK_PER_PASS;
+}
+
+struct an_lock_row {
+	char role[16], mode[8];
+	unsigned int n;		      /* runs that have this (role, mode) */
+	double *vals[AN_LK_NMETRICS]; /* est[m].n values each, in run order */
+	struct an_est est[AN_LK_NMETRICS];
+	uint64_t acquisitions, failed, downgrades, unmatched, excluded; /* sums over the runs */
+	struct hist *wait_pooled; /* every run's wait merged; NULL if none has buckets */
+};
+
 /* Repetitions of one configuration. */
 struct an_group {
 	char label[160];      /* what the runs are, from an_run_label() or the caller */
@@ -296,6 +365,11 @@ struct an_group {
 	size_t nruns;
 	struct an_row *rows;
 	size_t nrows;
+	/* lock statistics: the runs that have them, and why the others do not */
+	size_t lock_runs;
+	char lock_why[256]; /* the first run without: its reason, or "" (not asked for) */
+	struct an_lock_row *lrows;
+	size_t nlrows;
 };
 
 /**
@@ -326,6 +400,17 @@ void an_group_free(struct an_group *g);
  */
 const struct an_row *an_group_find(const struct an_group *g, const char *role, const char *op);
 
+/**
+ * an_group_lock_find - one (role, mode) of a group's lock statistics
+ * @g: the group
+ * @role: "writer" or "reader"
+ * @mode: "write" or "read"
+ *
+ * Return: the row, or NULL.
+ */
+const struct an_lock_row *an_group_lock_find(const struct an_group *g, const char *role,
+					     const char *mode);
+
 /* Messages collected while computing, printed by the renderers. */
 struct an_notes {
 	char **msg;
@@ -349,7 +434,8 @@ void an_notes_free(struct an_notes *w);
  * @g: the group
  * @prefix: starts each message (e.g. the configuration's name); may be ""
  * @which: AN_WARN_RUNS: lost events, conflicts, outcome mismatches, skipped
- *	ops, reader errors, partial runs, a lock not measured;
+ *	ops, reader errors, partial runs, a lock not measured, mmap_lock
+ *	events lost by --lockstat, lock statistics missing from some runs;
  *	AN_WARN_REPS: too few repetitions for the interval;
  *	AN_WARN_NOISE: noisy repetitions (see an_group_noise())
  * @w: where the messages go
@@ -392,10 +478,33 @@ struct an_cmp_row {
 	enum an_verdict verdict[AN_NMETRICS];
 };
 
+/*
+ * One (role, mode) of the lock statistics found on both sides.  The verdict
+ * uses AN_FASTER for "B is lower" and AN_SLOWER for "B is higher": fewer
+ * acquisitions are not faster, so an_lk_verdict_name() names them.
+ */
+struct an_lock_cmp {
+	const struct an_lock_row *a, *b;
+	struct an_est ratio[AN_LK_NMETRICS];
+	enum an_verdict verdict[AN_LK_NMETRICS];
+};
+
+/**
+ * an_lk_verdict_name - the word for a lock metric's verdict
+ * @m: the metric
+ * @v: its verdict
+ *
+ * Return: "fewer"/"more" for counts, "shorter"/"longer" for times, else
+ * as an_verdict_names.
+ */
+const char *an_lk_verdict_name(enum an_lk_metric m, enum an_verdict v);
+
 struct an_compare {
 	struct an_group a, b;
 	struct an_cmp_row *rows;
 	size_t nrows;
+	struct an_lock_cmp *lrows;
+	size_t nlrows;
 	struct an_notes only;  /* rows found on one side only */
 	bool counts_are_rates; /* both sides ran for a fixed time, so more ops is faster */
 };
@@ -404,7 +513,8 @@ struct an_compare {
  * an_compare_build - B against A
  * @c: filled: both groups, one row per (role, op) found on both sides with
  *	the ratio of medians B/A of every metric, its bootstrap interval and
- *	verdict; the rows of one side only in @c->only; free with
+ *	verdict, the same for each (role, mode) of the lock statistics found
+ *	on both sides; the rows of one side only in @c->only; free with
  *	an_compare_free()
  * @a: side A's runs (kept by pointer)
  * @na: their number

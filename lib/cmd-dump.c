@@ -5,7 +5,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "afile.h"
 #include "cmd.h"
 #include "util.h"
 #include "vmt.h"
@@ -17,7 +19,8 @@ static const char dump_usage[] =
 	"process, thread and file definitions, the initial maps and one line per\n"
 	"operation.  'vmatrace convert' turns this text back into the identical trace.\n"
 	"\n"
-	"  -o, --output FILE   write to FILE instead of standard output\n"
+	"  -o, --output FILE   write to FILE instead of standard output; FILE is\n"
+	"                      replaced only when the whole trace was read\n"
 	"  -h, --help          this text\n";
 
 int cmd_dump(int argc, char **argv)
@@ -30,9 +33,10 @@ int cmd_dump(int argc, char **argv)
 	const char *out_path = NULL;
 	struct vmt_reader *r;
 	struct vmt_record rec;
+	struct afile af = { .fd = -1 };
 	char err[512];
 	FILE *out = stdout;
-	int c, ret;
+	int c, fd, ret;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -48,10 +52,16 @@ int cmd_dump(int argc, char **argv)
 	if (!r)
 		return error("%s", err);
 	if (out_path) {
-		out = fopen(out_path, "w");
+		/* FILE appears only when the whole trace was read and written */
+		fd = afile_open(&af, out_path);
+		out = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (!out) {
+			error("cannot create '%s': %m", out_path);
+			if (fd >= 0)
+				close(fd);
+			afile_close(&af);
 			vmt_reader_close(r);
-			return error("cannot open '%s': %m", out_path);
+			return EXIT_FAIL;
 		}
 	}
 	vmt_text_header(out, vmt_reader_header(r));
@@ -62,12 +72,14 @@ int cmd_dump(int argc, char **argv)
 	else
 		vmt_text_record(out, r, &rec);
 	vmt_reader_close(r);
-	if (fflush(out) || ferror(out)) {
+	if (fflush(out) || ferror(out) || (ret >= 0 && out_path && afile_commit(&af))) {
 		if (ret >= 0)
-			error("cannot write output: %m");
+			error("cannot write '%s': %m", out_path ? out_path : "<stdout>");
 		ret = -1;
 	}
-	if (out != stdout)
+	if (out != stdout) {
 		fclose(out);
+		afile_close(&af); /* not committed: nothing is left */
+	}
 	return ret < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "results.h"
 #include "util.h"
 
@@ -132,43 +133,44 @@ int results_file_sha256(const char *path, char hex[65], char *err, size_t errlen
 	return ok ? 0 : -1;
 }
 
+/* All of @n bytes; a full disk shows as a short write first, then ENOSPC. */
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k == 0)
+			errno = ENOSPC;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 int results_write_atomic(const char *path, json_object *o, char *err, size_t errlen)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								     JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(text);
-	mode_t mask;
-	int fd;
+	struct afile af;
+	int fd = afile_open(&af, path), ret = -1;
 
-	if (!tmp) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	sprintf(tmp, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
+		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+		goto out;
 	}
-	mask = umask(0);
-	umask(mask);
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
-	    fchmod(fd, 0666 & ~mask) || fsync(fd)) {
-		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-		close(fd);
-		goto fail;
-	}
-	if (close(fd) || rename(tmp, path)) {
+	if (write_all(fd, text, len) || write_all(fd, "\n", 1) || afile_commit(&af)) {
 		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-		goto fail;
+		goto out;
 	}
-	free(tmp);
-	return 0;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return -1;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	afile_close(&af);
+	return ret;
 }

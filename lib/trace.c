@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "afile.h"
 #include "vmt.h"
 #include "util.h"
 
@@ -853,7 +854,7 @@ again:
 
 struct vmt_writer {
 	FILE *f;
-	char *path, *tmp;
+	struct afile af; /* nameless until vmt_writer_close() */
 	uint8_t hbuf[VMT_HEADER_MAX];
 	size_t hlen;
 	struct vmt_header hdr;
@@ -891,10 +892,9 @@ struct vmt_writer *vmt_writer_open(const char *path, const struct vmt_header *hd
 
 	if (!w)
 		goto oom;
-	w->path = strdup(path);
-	w->tmp = malloc(strlen(path) + 16);
+	w->af.fd = -1;
 	w->chunk = malloc(VMT_CHUNK_TARGET + REC_MAX);
-	if (!w->path || !w->tmp || !w->chunk)
+	if (!w->chunk)
 		goto oom;
 	if (!strcmp(path, "-")) {
 		snprintf(err, errlen, "cannot write a binary trace to standard output; name a file");
@@ -905,16 +905,14 @@ struct vmt_writer *vmt_writer_open(const char *path, const struct vmt_header *hd
 		snprintf(err, errlen, "%s: bad page size or clock in the header", path);
 		goto fail;
 	}
-	sprintf(w->tmp, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(w->tmp);
+	fd = afile_open(&w->af, path);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create '%s': %s", w->tmp, strerror(errno));
+		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
 		goto fail;
 	}
 	w->f = fdopen(fd, "wb");
 	if (!w->f) {
 		close(fd);
-		unlink(w->tmp);
 		goto oom;
 	}
 	setvbuf(w->f, NULL, _IOFBF, 1 << 20);
@@ -922,7 +920,7 @@ struct vmt_writer *vmt_writer_open(const char *path, const struct vmt_header *hd
 	w->hdr.version = VMT_VERSION;
 	w->hlen = header_encode(&w->hdr, w->hbuf);
 	if (fwrite(w->hbuf, 1, w->hlen, w->f) != w->hlen) {
-		snprintf(err, errlen, "cannot write '%s': %s", w->tmp, strerror(errno));
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
 		vmt_writer_abort(w);
 		return NULL;
 	}
@@ -931,8 +929,7 @@ oom:
 	snprintf(err, errlen, "%s: out of memory", path);
 fail:
 	if (w) {
-		free(w->path);
-		free(w->tmp);
+		afile_close(&w->af);
 		free(w->chunk);
 		free(w);
 	}
@@ -952,7 +949,7 @@ static int flush_chunk(struct vmt_writer *w)
 	if (fwrite(head, 1, CHUNK_HEAD, w->f) != CHUNK_HEAD ||
 	    fwrite(w->chunk, 1, w->chunk_len, w->f) != w->chunk_len) {
 		w->failed = true;
-		return wfail(w, "cannot write '%s': %s", w->tmp, strerror(errno));
+		return wfail(w, "cannot write '%s': %s", w->af.path, strerror(errno));
 	}
 	w->chunk_len = 0;
 	w->chunk_records = 0;
@@ -1156,7 +1153,7 @@ int vmt_writer_write(struct vmt_writer *w, const struct vmt_record *rec)
 	uint64_t saved_now = w->now;
 
 	if (w->failed)
-		return wfail(w, "an earlier write to '%s' failed", w->tmp);
+		return wfail(w, "an earlier write to '%s' failed", w->af.path);
 	if (encode_record(w, rec, &e))
 		return -1;
 	if (e.overflow)
@@ -1203,7 +1200,7 @@ int vmt_writer_op(struct vmt_writer *w, const struct vmt_op *op)
 
 	/* The hot path of generators and capture: no vmt_record copy. */
 	if (w->failed)
-		return wfail(w, "an earlier write to '%s' failed", w->tmp);
+		return wfail(w, "an earlier write to '%s' failed", w->af.path);
 	if (encode_op(w, op, &e))
 		return -1;
 	if (append_record(w, VMT_REC_OP, body, (size_t)(e.p - body)))
@@ -1249,9 +1246,7 @@ void vmt_writer_abort(struct vmt_writer *w)
 		return;
 	if (w->f)
 		fclose(w->f);
-	unlink(w->tmp);
-	free(w->path);
-	free(w->tmp);
+	afile_close(&w->af); /* nothing of it is left */
 	free(w->chunk);
 	free(w);
 }
@@ -1260,12 +1255,11 @@ int vmt_writer_close(struct vmt_writer *w, char *err, size_t errlen)
 {
 	uint8_t body[64];
 	struct enc e = { body, body + sizeof(body), false };
-	mode_t mask;
 	size_t hlen;
 	int ret = -1;
 
 	if (w->failed) {
-		wfail(w, "an earlier write to '%s' failed", w->tmp);
+		wfail(w, "an earlier write to '%s' failed", w->af.path);
 		goto out;
 	}
 	if (w->lost > w->hdr.lost_events) {
@@ -1283,26 +1277,13 @@ int vmt_writer_close(struct vmt_writer *w, char *err, size_t errlen)
 		goto out;
 	hlen = header_encode(&w->hdr, w->hbuf);
 	if (hlen != w->hlen) {
-		wfail(w, "header size changed while writing '%s'", w->path);
+		wfail(w, "header size changed while writing '%s'", w->af.path);
 		goto out;
 	}
-	if (fseek(w->f, 0, SEEK_SET) || fwrite(w->hbuf, 1, hlen, w->f) != hlen ||
-	    fflush(w->f) || fsync(fileno(w->f))) {
-		wfail(w, "cannot write '%s': %s", w->tmp, strerror(errno));
-		goto out;
-	}
-	/* mkstemp made it 0600; give it the mode a plain create would have. */
-	mask = umask(0);
-	umask(mask);
-	fchmod(fileno(w->f), 0666 & ~mask);
-	if (fclose(w->f)) {
-		w->f = NULL;
-		wfail(w, "cannot write '%s': %s", w->tmp, strerror(errno));
-		goto out;
-	}
-	w->f = NULL;
-	if (rename(w->tmp, w->path)) {
-		wfail(w, "cannot rename '%s' to '%s': %s", w->tmp, w->path, strerror(errno));
+	/* complete: only now does the file get its name, replacing any old one whole */
+	if (fseek(w->f, 0, SEEK_SET) || fwrite(w->hbuf, 1, hlen, w->f) != hlen || fflush(w->f) ||
+	    afile_commit(&w->af)) {
+		wfail(w, "cannot write '%s': %s", w->af.path, strerror(errno));
 		goto out;
 	}
 	ret = 0;
@@ -1312,8 +1293,8 @@ out:
 		vmt_writer_abort(w);
 		return -1;
 	}
-	free(w->path);
-	free(w->tmp);
+	fclose(w->f); /* flushed and synced: nothing left to fail */
+	afile_close(&w->af);
 	free(w->chunk);
 	free(w);
 	return 0;

@@ -48,7 +48,8 @@ static const struct opt_def replay_opts[] = {
 	O("pid", 0, OPT_I64, pid, "-1", "PID", "replay only the traced process PID (-1: all)"),
 	/* each replay thread keeps ~0.5 MiB of histograms and ring: bounded like --readers */
 	O("threads", 0, OPT_UINT, threads, "0", "N",
-	  "fold the traced threads onto N replay threads per process (0: one each)", .max = 1024),
+	  "fold the traced threads onto N replay threads per process (0: one each; "
+	  "4096 in all at most)", .max = 1024),
 	O("speed", 0, OPT_SPEED, speed, "asap", "asap|X",
 	  "as fast as possible, or X times the original pacing (1 = original)"),
 	O("loop", 0, OPT_UINT, loops, "0", "N", "replay the trace N times (0: once, or for --duration)"),
@@ -85,10 +86,24 @@ static const char replay_synopsis[] =
 	"one thread per traced thread, every range moved to a free place of its own\n"
 	"with its neighbours, so the same VMAs merge and split.  Reader processes read\n"
 	"the replay processes' maps meanwhile.  Every op and every reader pass is timed;\n"
-	"the results (docs/results-format.md) go to R.json.\n";
+	"the results (docs/results-format.md) go to R.json.  A trace of more than 1024\n"
+	"processes (with ops) needs --pid; of more than 4096 threads, --threads.\n";
 
 static volatile sig_atomic_t interrupted;
 static struct replay_shm *g_shm;
+
+/*
+ * With --lockstat the readers are held until tracing runs, then make their
+ * first pass: setting tracing up takes 50 ms to seconds on a loaded machine,
+ * and passes made meanwhile, over replay processes that have not laid out
+ * their address space yet, would fill the readers' statistics with quick
+ * passes over next to nothing.
+ */
+static void hold_reader(volatile int *hold, const struct replay_shm *shm)
+{
+	while (__atomic_load_n(hold, __ATOMIC_ACQUIRE) && !shm->readers_stop)
+		usleep(200);
+}
 
 static void on_signal(int sig)
 {
@@ -196,6 +211,35 @@ static void remove_standins(const struct plan *plan, const char *dir)
 static bool selected(const struct replay_options *opt, const struct plan_proc *pp)
 {
 	return opt->pid < 0 ? pp->ops > 0 || pp->nmaps > 0 : pp->pid == (uint64_t)opt->pid;
+}
+
+/*
+ * A replay thread keeps about 0.6 MiB (its histograms and ring), and a replay
+ * process as much again in the shared results: a trace that claims 100 000
+ * threads or processes is refused, with the way out, rather than run until
+ * this machine is out of memory or processes.
+ */
+#define REPLAY_MAX_PROCS 1024
+#define REPLAY_MAX_THREADS 4096
+
+static int check_limits(const struct replay_options *opt, const struct plan *plan, uint32_t nrep)
+{
+	uint64_t threads = 0;
+
+	if (nrep > REPLAY_MAX_PROCS)
+		return error("%s: %" PRIu32 " processes to replay, more than %u at once; "
+			     "choose one with --pid", opt->trace, nrep, REPLAY_MAX_PROCS);
+	for (uint32_t p = 0; p < plan->nprocs; p++) {
+		const struct plan_proc *pp = &plan->procs[p];
+
+		if (selected(opt, pp))
+			threads += opt->threads ? opt->threads : pp->nthreads_ops ? pp->nthreads_ops : 1;
+	}
+	if (threads > REPLAY_MAX_THREADS)
+		return error("%s: %" PRIu64 " threads to replay, more than %u; fold them onto "
+			     "fewer with --threads N, or choose a process with --pid",
+			     opt->trace, threads, REPLAY_MAX_THREADS);
+	return 0;
 }
 
 static void progress(const struct replay_shm *shm, uint64_t t0, bool final)
@@ -425,6 +469,7 @@ int cmd_replay(int argc, char **argv)
 	size_t shm_size = 0;
 	struct oplog **logs = NULL;
 	struct lockstat *ls = NULL;
+	volatile int *hold = MAP_FAILED;
 	pid_t *dpids_live = NULL;
 	uint64_t ls_passes0 = 0, ls_passes1 = 0;
 	char ls_why[256] = "";
@@ -465,6 +510,8 @@ int cmd_replay(int argc, char **argv)
 		ret = error("%s: no process with operations to replay", opt.trace);
 		goto out;
 	}
+	if (check_limits(&opt, &plan, nrep))
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (!opt.no_probe) {
@@ -487,10 +534,11 @@ int cmd_replay(int argc, char **argv)
 	shm_size = logs_size + sizeof(*shm) + nrep * sizeof(struct replay_stats) +
 		   opt.readers * sizeof(struct reader_stats);
 	shm = mmap(NULL, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	hold = mmap(NULL, sizeof(*hold), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	rpids = calloc(nrep, sizeof(*rpids));
 	dpids = calloc(opt.readers ? opt.readers : 1, sizeof(*dpids));
 	dpids_live = calloc(opt.readers ? opt.readers : 1, sizeof(*dpids_live));
-	if (shm == MAP_FAILED || !rpids || !dpids || !dpids_live) {
+	if (shm == MAP_FAILED || hold == MAP_FAILED || !rpids || !dpids || !dpids_live) {
 		ret = error("out of memory for %zu bytes of results", shm_size);
 		goto out;
 	}
@@ -557,6 +605,7 @@ int cmd_replay(int argc, char **argv)
 			logs[i] = &shm->oplogs[i];
 		rc.logs = logs;
 	}
+	*hold = opt.lockstat;
 	for (uint32_t i = 0; i < opt.readers; i++) {
 		fflush(NULL);
 		dpids[i] = fork();
@@ -568,15 +617,31 @@ int cmd_replay(int argc, char **argv)
 		}
 		if (dpids[i] == 0) {
 			child_signals();
-			if (reader_apply_sched(opt.reader_nice, opt.reader_cpu) ||
-			    reader_loop(&rc, rpids, nrep, &shm->readers_stop, &shm->readers[i])) {
-				/* why, for the controller, which reports it */
-				shm->readers[i].last_errno = errno;
-				_exit(EXIT_FAIL);
+			if (!reader_apply_sched(opt.reader_nice, opt.reader_cpu)) {
+				hold_reader(hold, shm);
+				if (!reader_loop(&rc, rpids, nrep, &shm->readers_stop,
+						 &shm->readers[i]))
+					_exit(EXIT_OK);
 			}
-			_exit(EXIT_OK);
+			/* why, for the controller, which reports it */
+			shm->readers[i].last_errno = errno;
+			_exit(EXIT_FAIL);
 		}
 	}
+
+	if (opt.lockstat) {
+		uint32_t nr = 0;
+
+		for (uint32_t i = 0; i < opt.readers; i++)
+			if (dpids[i] > 0)
+				dpids_live[nr++] = dpids[i];
+		ls = lockstat_start(rpids, nrep, dpids_live, nr, ls_why, sizeof(ls_why));
+		if (!ls)
+			warning("--lockstat: %s; replaying without lock statistics", ls_why);
+		for (uint32_t i = 0; i < opt.readers; i++)
+			ls_passes0 += shm->readers[i].passes;
+	}
+	__atomic_store_n(hold, 0, __ATOMIC_RELEASE);
 	for (uint64_t w0 = now_ns(CLOCK_MONOTONIC); !interrupted;) {
 		uint32_t started = 0;
 
@@ -598,19 +663,6 @@ int cmd_replay(int argc, char **argv)
 		usleep(1000);
 	}
 
-	if (opt.lockstat) {
-		uint32_t nr = 0;
-
-		for (uint32_t i = 0; i < opt.readers; i++)
-			if (dpids[i] > 0)
-				dpids_live[nr++] = dpids[i];
-		ls = lockstat_start(rpids, nrep, dpids_live, nr, ls_why, sizeof(ls_why));
-		if (!ls)
-			warning("--lockstat: %s; replaying without lock statistics", ls_why);
-		for (uint32_t i = 0; i < opt.readers; i++)
-			ls_passes0 += shm->readers[i].passes;
-	}
-
 	/*
 	 * The schedule starts a little ahead, so that every replay process has
 	 * seen go (they poll it) before its first paced op is due.
@@ -618,7 +670,11 @@ int cmd_replay(int argc, char **argv)
 	t0 = now_ns(CLOCK_MONOTONIC) + GO_AHEAD_NS;
 	shm->go_ns = t0;
 	__atomic_store_n(&shm->go, 1, __ATOMIC_RELEASE);
-	/* done when every replay process says so (or died) */
+	/*
+	 * Done when every replay process says so.  One that dies (a kill, the OOM
+	 * killer), or a reader, which ends only when told to, fails the run: the
+	 * others stop now rather than at the end of a --duration.
+	 */
 	for (uint32_t left = nrep; left;) {
 		left = 0;
 		for (uint32_t i = 0; i < nrep; i++) {
@@ -627,10 +683,24 @@ int cmd_replay(int argc, char **argv)
 			if (rpids[i] > 0 && waitpid(rpids[i], &status, WNOHANG) == rpids[i]) {
 				rpids[i] = -rpids[i];
 				failed++;
+				shm->stop = 1;
 				error("replay process %u died: %s", i, WIFSIGNALED(status) ?
 					strsignal(WTERMSIG(status)) : "exited early");
 			}
 			left += rpids[i] > 0 && shm->replays[i].state < REPLAY_DONE;
+		}
+		for (uint32_t i = 0; i < shm->nreaders; i++) {
+			int status;
+
+			if (dpids[i] > 0 && waitpid(dpids[i], &status, WNOHANG) == dpids[i]) {
+				dpids[i] = -1;
+				if (WIFEXITED(status) && !WEXITSTATUS(status))
+					continue; /* told to stop: Ctrl-C */
+				failed++;
+				shm->stop = 1;
+				error("reader %u died: %s", i, WIFSIGNALED(status) ?
+					strsignal(WTERMSIG(status)) : strerror(shm->readers[i].last_errno));
+			}
 		}
 		if (tty)
 			progress(shm, t0, false);
@@ -697,6 +767,8 @@ out:
 	g_shm = NULL;
 	if (shm != MAP_FAILED)
 		munmap(shm->oplogs ? (void *)shm->oplogs : (void *)shm, shm_size);
+	if (hold != MAP_FAILED)
+		munmap((void *)hold, sizeof(*hold));
 	free(logs);
 	lockstat_free(ls);
 	free(dpids_live);

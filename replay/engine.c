@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "procmap.h"
 #include "rangemap.h"
 #include "replay.h"
@@ -140,6 +141,7 @@ struct engine {
 	uint64_t go_ns;
 	uint64_t deadline_ns; /* --duration: no op starts after this; 0 for none */
 	struct oplog *log; /* --check-tearing: what readers must know is changing */
+	uint64_t snapshot_vmas; /* VMAs the snapshot may make (snapshot_budget()) */
 };
 
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val)
@@ -239,17 +241,41 @@ static void reset_clusters(struct engine *e)
 	rangemap_clear(e->last);
 }
 
-static bool special_map(const char *name)
+/*
+ * How many lines of the snapshot may be made: vm.max_map_count less the VMAs
+ * this process has, less a reserve for what it maps itself while it replays
+ * (the trace reader's buffers on every pass, the layout file).  A capture host
+ * with a higher limit can have a snapshot that does not fit here; without the
+ * reserve, the replay would run out of VMAs for its own memory and fail.
+ */
+#define VMA_RESERVE 512
+
+static uint64_t snapshot_budget(void)
 {
-	return !strcmp(name, "[vdso]") || !strcmp(name, "[vvar]") || !strcmp(name, "[vsyscall]") ||
-	       !strcmp(name, "[vvar_vclock]") || !strcmp(name, "[uprobes]");
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	unsigned long long max = 0;
+	uint64_t have = 0;
+	int c;
+
+	if (!f || fscanf(f, "%llu", &max) != 1)
+		max = 65530; /* the kernel's default */
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/maps", "r");
+	while (f && (c = getc(f)) != EOF)
+		have += c == '\n';
+	if (f)
+		fclose(f);
+	return max > have + VMA_RESERVE ? max - have - VMA_RESERVE : 0;
 }
 
 /* Recreate the initial snapshot: the neighbours the traced ops merged with. */
 static void map_initial(struct engine *e)
 {
+	uint64_t made = 0;
+
 	for (uint32_t i = 0; i < e->pp->nmaps; i++) {
-		const struct vmt_map *m = &e->pp->maps[i];
+		const struct plan_map *m = &e->pp->maps[i];
 		int prot = (m->prot & VMT_MAP_READ ? PROT_READ : 0) |
 			   (m->prot & VMT_MAP_WRITE ? PROT_WRITE : 0) |
 			   (m->prot & VMT_MAP_EXEC ? PROT_EXEC : 0);
@@ -257,8 +283,12 @@ static void map_initial(struct engine *e)
 		int fd = -1;
 		uint64_t addr;
 
-		if (special_map(m->name) || !reloc(e, m->start, m->end - m->start, &addr))
+		if (!reloc(e, m->start, m->end - m->start, &addr))
 			continue;
+		if (made >= e->snapshot_vmas) {
+			e->st->conflicts++; /* no VMA left for it on this machine */
+			continue;
+		}
 		if (m->file != VMT_NONE && e->file_fd[m->file] >= 0)
 			fd = e->file_fd[m->file];
 		else
@@ -268,6 +298,8 @@ static void map_initial(struct engine *e)
 		if (mmap((void *)addr, m->end - m->start, prot, flags, fd, fd >= 0 ? (off_t)m->pgoff : 0) ==
 		    MAP_FAILED)
 			e->st->conflicts++;
+		else
+			made++;
 		if (e->log)
 			oplog_end(e->log, e->nworkers);
 	}
@@ -278,7 +310,7 @@ static void map_initial(struct engine *e)
 static void wait_done(struct worker *w, uint64_t n, volatile int *stop)
 {
 	for (int i = 0; atomic_load_explicit(&w->done, memory_order_acquire) < n; i++) {
-		if (*stop)
+		if (__atomic_load_n(stop, __ATOMIC_RELAXED))
 			return;
 		if (i < SPIN_LOOPS) {
 			cpu_relax();
@@ -471,8 +503,9 @@ static void *worker_main(void *arg)
 				cpu_relax();
 				continue;
 			}
+			/* seq_cst, with push(): either it sees the new tail or push() sees us asleep */
 			atomic_store(&w->consumer_sleeping, 1);
-			if (atomic_load_explicit(&w->tail, memory_order_acquire) == head) {
+			if (atomic_load(&w->tail) == head) {
 				struct timespec ts = { 0, 10000000 };
 
 				syscall(SYS_futex, (uint32_t *)&w->tail, FUTEX_WAIT_PRIVATE, head, &ts,
@@ -485,7 +518,7 @@ static void *worker_main(void *arg)
 			break;
 		if (r->type == ROP_WAIT) {
 			wait_done(w->eng->workers[r->wait_worker], r->wait_done, stop);
-		} else if (!*stop) {
+		} else if (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
 			run_op(w, r);
 		}
 		if (r->type == ROP_OP) {
@@ -510,7 +543,12 @@ static void push(struct worker *w, const struct rop *r)
 		nanosleep(&ts, NULL);
 	}
 	w->ring[tail & (RING_SIZE - 1)] = *r;
-	atomic_store_explicit(&w->tail, tail + 1, memory_order_release);
+	/*
+	 * seq_cst, not just release: a release store may pass the load of
+	 * consumer_sleeping below (x86 store buffer), and a worker going to
+	 * sleep at that moment would miss the entry until its futex timeout.
+	 */
+	atomic_store(&w->tail, tail + 1);
 	if (atomic_load(&w->consumer_sleeping))
 		futex(&w->tail, FUTEX_WAKE_PRIVATE, 1);
 	if (r->type == ROP_OP)
@@ -605,7 +643,12 @@ static int translate(struct engine *e, const struct vmt_op *op, struct rop *r, u
 			target = 0; /* failed where the kernel chose: try it anywhere */
 			r->kernel_chose = true;
 		}
-		if (target) {
+		/*
+		 * Address 0 is an address like any other here (MAP_FIXED at 0): only
+		 * the kernel's own choice goes unrelocated.  Issued as it is, a MAP_FIXED
+		 * mmap at 0 would replace whatever this process has from there on.
+		 */
+		if (!r->kernel_chose) {
 			if (!reloc(e, target, a[1], &x))
 				goto impossible;
 			rs[0] = target;
@@ -859,22 +902,31 @@ static int open_standins(struct engine *e, const char *dir)
 	return 0;
 }
 
+static void fail(struct replay_stats *st, const char *fmt, ...) VMT_PRINTF(2, 3);
+
 static void write_layout(struct engine *e)
 {
 	char path[4096];
 	struct procmap *pm;
 	struct procmap_vma *v;
+	struct afile af;
+	int fd;
 	FILE *f;
 
 	if (e->plan->nprocs == 1 || e->opt->pid >= 0)
 		snprintf(path, sizeof(path), "%s", e->opt->layout_out);
 	else
 		snprintf(path, sizeof(path), "%s.%" PRIu32, e->opt->layout_out, e->pp->pid);
-	f = fopen(path, "w");
+	/* like the results: the file appears complete or not at all */
+	fd = afile_open(&af, path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	pm = procmap_open(0, PROCMAP_METHOD_AUTO);
 	v = malloc(sizeof(*v));
+	/* a layout asked for and not written fails the run, as results not written do */
 	if (!f || !pm || !v || procmap_rewind(pm, REPLAY_AREA_START)) {
-		snprintf(e->st->error, sizeof(e->st->error), "cannot write the layout to '%.200s'", path);
+		fail(e->st, "cannot write the layout to '%.200s': %s", path, strerror(errno));
 		goto out;
 	}
 	/* traced addresses again, so the layout compares with what the trace implies */
@@ -891,11 +943,14 @@ static void write_layout(struct engine *e)
 			}
 		}
 	}
+	if (fflush(f) || ferror(f) || afile_commit(&af))
+		fail(e->st, "cannot write the layout to '%.200s': %s", path, strerror(errno));
 out:
 	free(v);
 	procmap_close(pm);
 	if (f)
 		fclose(f);
+	afile_close(&af);
 }
 
 static void merge_worker(struct replay_stats *st, struct worker *w)
@@ -922,8 +977,6 @@ static void merge_worker(struct replay_stats *st, struct worker *w)
 		}
 	}
 }
-
-static void fail(struct replay_stats *st, const char *fmt, ...) VMT_PRINTF(2, 3);
 
 static void fail(struct replay_stats *st, const char *fmt, ...)
 {
@@ -1006,9 +1059,13 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 		e.workers[i] = w;
 	}
 	for (; started < e.nworkers; started++) {
-		if (pthread_create(&e.workers[started]->thread, NULL, worker_main, e.workers[started])) {
-			fail(st, "cannot start replay thread %u: %s", started, strerror(errno));
-			shm->stop = 1;
+		/* pthread_create() returns the error; it does not set errno */
+		int err = pthread_create(&e.workers[started]->thread, NULL, worker_main,
+					 e.workers[started]);
+
+		if (err) {
+			fail(st, "cannot start replay thread %u: %s", started, strerror(err));
+			__atomic_store_n(&shm->stop, 1, __ATOMIC_RELAXED); /* the workers started read it */
 			goto join;
 		}
 	}
@@ -1028,6 +1085,8 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 		if (CPU_COUNT(&set))
 			sched_setaffinity(0, sizeof(set), &set); /* this thread only */
 	}
+	/* counted with the workers' stacks there */
+	e.snapshot_vmas = pp->nmaps ? snapshot_budget() : 0;
 	map_initial(&e);
 	st->state = REPLAY_READY;
 	while (!shm->go && !shm->stop) {

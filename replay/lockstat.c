@@ -1243,7 +1243,8 @@ static json_object *u64(uint64_t v)
  *   "acquisitions_per_pass" (readers only): acquisitions / @reader_passes,
  *     null when @reader_passes is 0; for a per-VMA reader kind, the rate of
  *     falling back to mmap_lock
- *   "wait", "hold": histograms (results_hist_json() without buckets), ns
+ *   "wait", "hold": histograms (results_hist_json() with buckets, so that
+ *     report and compare can pool runs and draw the wait's spectrum), ns
  *     from start_locking to acquire_returned, and from that to released
  *     (for write: to the release or the downgrade, whichever ends the
  *     exclusive hold)
@@ -1300,12 +1301,12 @@ json_object *lockstat_json(const struct lockstat *ls, uint64_t reader_passes)
 								      (double)reader_passes));
 		else if (order[i].role == ROLE_READER)
 			json_object_object_add(o, "acquisitions_per_pass", NULL);
-		json_object_object_add(o, "wait", results_hist_json(&x->wait, false));
-		json_object_object_add(o, "hold", results_hist_json(&x->hold, false));
+		json_object_object_add(o, "wait", results_hist_json(&x->wait, true));
+		json_object_object_add(o, "hold", results_hist_json(&x->hold, true));
 		if (order[i].write) {
 			json_object_object_add(o, "downgrades", u64(x->downgrades));
 			json_object_object_add(o, "downgraded_hold",
-					       results_hist_json(&x->downgraded_hold, false));
+					       results_hist_json(&x->downgraded_hold, true));
 		}
 		json_object_object_add(o, "unmatched", u64(x->unmatched));
 		json_object_object_add(o, "excluded_acquisitions", u64(x->excluded));

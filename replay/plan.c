@@ -76,7 +76,8 @@ static int add_range(struct ranges *rs, uint64_t start, uint64_t end, uint64_t p
 			if (rs->n < rs->cap / 2)
 				goto add;
 		}
-		size_t ncap = rs->cap ? rs->cap * 2 : 256;
+		/* small at first: a trace can have 100 000 processes of one range each */
+		size_t ncap = rs->cap ? rs->cap * 2 : 4;
 		struct range *p = realloc(rs->r, ncap * sizeof(*p));
 
 		if (!p)
@@ -87,6 +88,13 @@ static int add_range(struct ranges *rs, uint64_t start, uint64_t end, uint64_t p
 add:
 	rs->r[rs->n++] = (struct range){ start, end };
 	return 0;
+}
+
+/* The kernel's own mappings of a snapshot: never recreated. */
+static bool special_map(const char *name)
+{
+	return !strcmp(name, "[vdso]") || !strcmp(name, "[vvar]") || !strcmp(name, "[vsyscall]") ||
+	       !strcmp(name, "[vvar_vclock]") || !strcmp(name, "[uprobes]");
 }
 
 /* True when the op can be placed at all: a length, and inside a user address space. */
@@ -212,18 +220,31 @@ int plan_build(const char *trace, int64_t pid, struct plan *plan, char *err, siz
 		}
 		case VMT_REC_MAP: {
 			struct plan_proc *pp = &plan->procs[rec.map.process];
-			void *m;
 
 			if (rec.map.end > REPLAY_USER_LIMIT)
 				break; /* [vsyscall] and the like: not replayable */
-			m = realloc(pp->maps, (pp->nmaps + 1) * sizeof(*pp->maps));
-			if (!m || add_range(&rs[rec.map.process], rec.map.start, rec.map.end, plan->page_size)) {
-				free(m);
+			if (add_range(&rs[rec.map.process], rec.map.start, rec.map.end, plan->page_size)) {
 				snprintf(err, errlen, "%s: out of memory", trace);
 				goto out;
 			}
-			pp->maps = m;
-			pp->maps[pp->nmaps++] = rec.map;
+			if (special_map(rec.map.name))
+				break; /* the replay process has its own */
+			if (pp->nmaps == pp->maps_cap) {
+				uint32_t ncap = pp->maps_cap ? pp->maps_cap * 2 : 64;
+				struct plan_map *m = realloc(pp->maps, ncap * sizeof(*m));
+
+				if (!m) {
+					snprintf(err, errlen, "%s: out of memory", trace);
+					goto out;
+				}
+				pp->maps = m;
+				pp->maps_cap = ncap;
+			}
+			pp->maps[pp->nmaps++] = (struct plan_map){ .start = rec.map.start,
+								   .end = rec.map.end,
+								   .pgoff = rec.map.pgoff,
+								   .prot = rec.map.prot,
+								   .file = rec.map.file };
 			break;
 		}
 		case VMT_REC_OP:

@@ -26,9 +26,42 @@
 /*
  * Where relocated clusters go: far from the kernel's top-down mmap area and the
  * heap, and above AddressSanitizer's x86_64 shadow (which ends at 0x10007fff7fff).
+ *
+ * ThreadSanitizer (x86_64) lets an application map only inside its "app"
+ * ranges and kills the process on an mmap elsewhere; its shadow and metadata
+ * take 0x010000000000-0x550000000000.  Under TSan the area is the bottom of
+ * its middle app range (0x550000000000-0x568000000000), below the lowest
+ * place a PIE binary and its heap load (0x555555554000): 320 GiB, enough
+ * for the tests.
+ *
+ * AddressSanitizer's allocator maps and unmaps at 0x600000000000-0x640000000000
+ * all the time: under ASan the area ends below it, or the readers would take
+ * those unlogged changes for tears.
  */
+#if defined(__SANITIZE_THREAD__)
+#define REPLAY_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define REPLAY_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define REPLAY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REPLAY_ASAN 1
+#endif
+#endif
+#if defined(REPLAY_TSAN)
+#define REPLAY_AREA_START 0x550000000000ull /* 85 TiB */
+#define REPLAY_AREA_END 0x555000000000ull /* 85.3 TiB */
+#elif defined(REPLAY_ASAN)
+#define REPLAY_AREA_START 0x200000000000ull /* 32 TiB */
+#define REPLAY_AREA_END 0x600000000000ull /* 96 TiB */
+#else
 #define REPLAY_AREA_START 0x200000000000ull /* 32 TiB */
 #define REPLAY_AREA_END 0x700000000000ull /* 112 TiB */
+#endif
 #define REPLAY_ALIGN (1ull << 30) /* deltas keep the 1 GiB alignment of every address */
 #define REPLAY_GAP (1ull << 30) /* unmapped space between clusters: they never merge */
 #define REPLAY_USER_LIMIT (1ull << 56) /* a traced address at or above this is impossible */
@@ -62,6 +95,18 @@ struct cluster {
 	int64_t delta; /* replay address = traced address + delta */
 };
 
+/*
+ * A line of the initial snapshot, as the replay needs it: without its name
+ * (a 4 KiB buffer in struct vmt_map), so that a snapshot of many thousands of
+ * VMAs stays small.
+ */
+struct plan_map {
+	uint64_t start, end;
+	uint64_t pgoff;
+	uint32_t prot; /* VMT_MAP_* */
+	uint32_t file; /* file index or VMT_NONE */
+};
+
 /* The plan for one traced process, from a first pass over the trace. */
 struct plan_proc {
 	uint32_t process; /* index in the trace */
@@ -73,8 +118,8 @@ struct plan_proc {
 	struct cluster *clusters;
 	uint32_t nclusters;
 	uint64_t footprint; /* bytes of all clusters */
-	struct vmt_map *maps; /* initial snapshot */
-	uint32_t nmaps;
+	struct plan_map *maps; /* initial snapshot, but for the kernel's special mappings */
+	uint32_t nmaps, maps_cap;
 };
 
 enum skip_reason {

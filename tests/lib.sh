@@ -7,12 +7,23 @@
 #   check_fail STATUS "name" cmd...   passes when cmd exits with STATUS
 #   skip "reason" [N]
 #   done_testing
+#   $SANITIZER                   thread, address or empty: how $VMATRACE was built
 set -u
 TESTDIR=$(cd "$(dirname "$0")" && pwd)
 VMATRACE=${VMATRACE:-$(cd "$(dirname "$0")/.." && pwd)/vmatrace}
 TESTBIN=${TESTBIN:-$(cd "$(dirname "$0")/.." && pwd)/build/tests}
 T_COUNT=0
 T_FAILED=0
+# The sanitizer $VMATRACE was built with (make SANITIZE=...): thread, address or
+# empty.  Only for the few checks a sanitizer's runtime distorts (timing, its
+# own threads and mappings), each of which says so when it is skipped.
+if grep -aq __tsan_init "$VMATRACE" 2>/dev/null; then
+	SANITIZER=thread
+elif grep -aq __asan_init "$VMATRACE" 2>/dev/null; then
+	SANITIZER=address
+else
+	SANITIZER=
+fi
 T_TMP=$(mktemp -d /tmp/vmatrace-test.XXXXXX)
 trap 'rm -rf "$T_TMP"' EXIT
 cd "$T_TMP" || exit 1

@@ -7,12 +7,22 @@
  *             [--host H] [--cpu-model M] [--cpus N] [--kernel K] [--sha HEX]
  *             [--readers N] [--reader KIND] [--duration S] [--partial]
  *             [--lost N] [--conflicts N] [--mismatches N] [--no-probe]
+ *             [--lockstat [--wait-median NS] [--wait-sigma S] [--per-pass X]
+ *              [--lock-lost N] [--lock-no-buckets]]
+ *             [--lockstat-unavailable REASON]
  *
  * Writer latencies are log-normal with the given median (ns) and sigma,
  * split between mmap and munmap; readers, when there are some, take a
- * log-normal 100 us.  The same arguments give the same file.
+ * log-normal 100 us.  --lockstat adds a "lockstat" array as replay
+ * --lockstat writes it: the writers' write-mode waits log-normal with the
+ * given median (default 400 ns) and sigma (default 1), one acquisition per
+ * op; readers' --per-pass acquisitions a pass (default 50 for smaps and
+ * smaps_rollup, 0.02 for the per-VMA kinds).  --lockstat-unavailable
+ * writes "lockstat": null and the reason, as replay does without root.
+ * The same arguments give the same file.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +84,85 @@ static json_object *probe_json(void)
 	return p;
 }
 
+/* A histogram of @n log-normal values, as lockstat_json() writes one. */
+static json_object *lock_hist(unsigned long n, double median, double sigma, bool buckets)
+{
+	static struct hist h;
+
+	hist_init(&h);
+	for (unsigned long i = 0; i < n; i++) {
+		uint64_t v = (uint64_t)llround(lognormal(median, sigma));
+
+		hist_record(&h, v ? v : 1);
+	}
+	return results_hist_json(&h, buckets);
+}
+
+/* As the probe finds them on 6.17+: smaps and smaps_rollup take mmap_lock, the rest fall back rarely. */
+static double default_per_pass(const char *reader)
+{
+	return !strcmp(reader, "smaps") || !strcmp(reader, "smaps_rollup") ? 50 : 0.02;
+}
+
+struct lock_args {
+	unsigned long samples, readers, passes, lost;
+	double wait_median, wait_sigma, per_pass;
+	bool buckets;
+};
+
+/* The four objects of replay --lockstat, in its order. */
+static json_object *lockstat_json(const struct lock_args *a)
+{
+	static const char *const rm[4][2] = { { "writer", "write" },
+					      { "writer", "read" },
+					      { "reader", "read" },
+					      { "reader", "write" } };
+	json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < 4; i++) {
+		json_object *o = json_object_new_object();
+		bool writer = i < 2, write = !strcmp(rm[i][1], "write");
+		unsigned long acq;
+		double wm, ws, hm;
+
+		if (writer) {
+			acq = write ? a->samples : a->samples / 2;
+			wm = write ? a->wait_median : 250;
+			ws = write ? a->wait_sigma : 0.2;
+			hm = write ? 6000 : 2500;
+		} else {
+			acq = write ? 0 : (unsigned long)llround(a->per_pass * (double)a->passes);
+			wm = 450;
+			ws = 1;
+			hm = 20000;
+		}
+		json_object_object_add(o, "role", json_object_new_string(rm[i][0]));
+		json_object_object_add(o, "mode", json_object_new_string(rm[i][1]));
+		json_object_object_add(o, "tasks",
+				       json_object_new_int64(writer ? 1 : (int64_t)a->readers));
+		json_object_object_add(o, "acquisitions", json_object_new_int64((int64_t)acq));
+		json_object_object_add(o, "failed", json_object_new_int(0));
+		if (!writer)
+			json_object_object_add(
+				o, "acquisitions_per_pass",
+				a->passes ? json_object_new_double((double)acq / (double)a->passes)
+					  : NULL);
+		json_object_object_add(o, "wait", lock_hist(acq, wm, ws, a->buckets));
+		json_object_object_add(o, "hold", lock_hist(acq, hm, 0.5, a->buckets));
+		if (write) {
+			json_object_object_add(o, "downgrades",
+					       json_object_new_int64((int64_t)(acq / 2)));
+			json_object_object_add(o, "downgraded_hold",
+					       lock_hist(acq / 2, 3000, 0.5, a->buckets));
+		}
+		json_object_object_add(o, "unmatched", json_object_new_int(writer ? 0 : 1));
+		json_object_object_add(o, "excluded_acquisitions", json_object_new_int(0));
+		json_object_object_add(o, "lost_events", json_object_new_int64((int64_t)a->lost));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 int main(int argc, char **argv)
 {
 	const char *out = NULL, *host = "testhost", *model = "Test CPU", *kernel = "6.18.0-test";
@@ -81,7 +170,10 @@ int main(int argc, char **argv)
 	const char *reader = "maps";
 	double median = 10000, sigma = 0.5, duration = 1;
 	unsigned long samples = 20000, readers = 0, lost = 0, conflicts = 0, mismatches = 0;
-	int cpus = 2, partial = 0, probe = 1;
+	int cpus = 2, partial = 0, probe = 1, lockstat = 0, lock_buckets = 1;
+	const char *unavailable = NULL;
+	double wait_median = 400, wait_sigma = 1, per_pass = -1;
+	unsigned long lock_lost = 0;
 	static struct hist mm, mu, all, rd;
 	json_object *root, *meta, *trace, *opts, *ops, *counts, *series, *skipped;
 	char err[256];
@@ -96,6 +188,14 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-probe")) {
 			probe = 0;
+			continue;
+		}
+		if (!strcmp(a, "--lockstat")) {
+			lockstat = 1;
+			continue;
+		}
+		if (!strcmp(a, "--lock-no-buckets")) {
+			lock_buckets = 0;
 			continue;
 		}
 		if (!v) {
@@ -135,6 +235,16 @@ int main(int argc, char **argv)
 			conflicts = strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--mismatches"))
 			mismatches = strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--wait-median"))
+			wait_median = strtod(v, NULL);
+		else if (!strcmp(a, "--wait-sigma"))
+			wait_sigma = strtod(v, NULL);
+		else if (!strcmp(a, "--per-pass"))
+			per_pass = strtod(v, NULL);
+		else if (!strcmp(a, "--lock-lost"))
+			lock_lost = strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--lockstat-unavailable"))
+			unavailable = v;
 		else {
 			fprintf(stderr, "mkresults: unknown option %s\n", a);
 			return 2;
@@ -196,9 +306,14 @@ int main(int argc, char **argv)
 	json_object_object_add(opts, "reader-cpu", json_object_new_int(1));
 	json_object_object_add(opts, "writer-cpu", json_object_new_int(0));
 	json_object_object_add(opts, "quiet", json_object_new_boolean(1));
+	if (lockstat || unavailable)
+		json_object_object_add(opts, "lockstat", json_object_new_boolean(1));
 	json_object_object_add(meta, "options", opts);
 	json_object_object_add(meta, "probe", probe ? probe_json() : NULL);
 	json_object_object_add(meta, "partial", json_object_new_boolean(partial));
+	if (unavailable)
+		json_object_object_add(meta, "lockstat_unavailable",
+				       json_object_new_string(unavailable));
 	json_object_object_add(root, "format", json_object_new_string("vmatrace-results"));
 	json_object_object_add(root, "format_version", json_object_new_int(1));
 	json_object_object_add(root, "meta", meta);
@@ -224,6 +339,23 @@ int main(int argc, char **argv)
 	json_object_object_add(root, "counts", counts);
 	json_object_object_add(root, "processes", json_object_new_array());
 	json_object_object_add(root, "series", series);
+	if (unavailable) {
+		json_object_object_add(root, "lockstat", NULL);
+	} else if (lockstat) {
+		/* drawn after everything else, so the rest of the file is as without --lockstat */
+		struct lock_args la = {
+			.samples = samples,
+			.readers = readers,
+			.passes = rd.count,
+			.lost = lock_lost,
+			.wait_median = wait_median,
+			.wait_sigma = wait_sigma,
+			.per_pass = per_pass >= 0 ? per_pass : default_per_pass(reader),
+			.buckets = lock_buckets,
+		};
+
+		json_object_object_add(root, "lockstat", lockstat_json(&la));
+	}
 	if (results_write_atomic(out, root, err, sizeof(err))) {
 		fprintf(stderr, "mkresults: %s\n", err);
 		return 1;

@@ -39,11 +39,12 @@
 
 #include "procmap.h"
 #include "rangemap.h"
+#include "replay/replay.h"
 #include "vmt.h"
 #include "workloads/workloads.h"
 
 /* Where the direct run goes: the first of these offsets whose window is free here. */
-static const int64_t direct_offsets[] = { 1ll << 40, -(2ll << 40), 16ll << 40, -(16ll << 40) };
+static int64_t direct_offsets[] = { 1ll << 40, -(2ll << 40), 16ll << 40, -(16ll << 40) };
 static uint64_t DIRECT_OFFSET; /* a multiple of 1 GiB, like the replay's deltas */
 #define SHARED_BIT 0x100
 
@@ -323,6 +324,14 @@ static int mode_direct(const char *path)
 	vmt_reader_close(r);
 	if (lo >= hi)
 		die("no range in the trace");
+#ifdef REPLAY_TSAN
+	/*
+	 * ThreadSanitizer kills a process that maps outside its application
+	 * ranges, where the offsets above lead: the window goes where the
+	 * replay's own area is instead (replay/replay.h).
+	 */
+	direct_offsets[0] = (int64_t)(REPLAY_AREA_START - (lo & ~((1ull << 30) - 1)));
+#endif
 	/* the window must be free here; the trace starts from nothing */
 	for (size_t i = 0; i < sizeof(direct_offsets) / sizeof(direct_offsets[0]); i++) {
 		uint64_t off = (uint64_t)direct_offsets[i];

@@ -84,7 +84,7 @@ like "$(cat "$T_TMP/err")" "noops.vmt: no process with operations to replay" "sa
 is "$(cat keep.json)" "keep me" "the existing results file survives every failed run"
 ls keep.json.tmp.* >/dev/null 2>&1 && fail "no temporary file is left behind" || pass "no temporary file is left behind"
 check_fail 1 "results into a missing directory exit 1" "$VMATRACE" replay mb.vmt -o nodir/r.json --no-probe
-like "$(cat "$T_TMP/err")" "^vmatrace: error: cannot create 'nodir/r.json.tmp" "naming the file"
+like "$(cat "$T_TMP/err")" "^vmatrace: error: cannot create 'nodir/r.json'" "naming the file"
 
 # results are replaced by a rename: a new inode, never a half-written file
 printf 'old\n' > r.json

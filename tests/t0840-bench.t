@@ -28,7 +28,8 @@ like "$(cat "$T_TMP/out")" "^usage: vmatrace bench" "prints the usage"
 	--no-plots -o c > c.out 2> c.err &
 pid=$!
 n=0
-while [ "$(ls c/runs/mapper/*.json 2>/dev/null | wc -l)" -lt 3 ] && [ $n -lt 100 ]; do
+# (up to 60 s: each run takes about a second, several under a sanitizer on a busy machine)
+while [ "$(ls c/runs/mapper/*.json 2>/dev/null | wc -l)" -lt 3 ] && [ $n -lt 300 ]; do
 	sleep 0.2
 	n=$((n + 1))
 done

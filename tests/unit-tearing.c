@@ -20,7 +20,8 @@ static long check(const struct vrange *prev, size_t np, const struct vrange *cur
 {
 	struct vrange c[64];
 
-	memcpy(c, chg, nchg * sizeof(*c));
+	if (nchg) /* chg is NULL when there is no change: no memcpy from NULL */
+		memcpy(c, chg, nchg * sizeof(*c));
 	return tearing_check(prev, np, cur, nc, c, nchg, LO, HI, t);
 }
 
