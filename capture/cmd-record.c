@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "record.h"
+#include "tracefs-util.h"
 #include "util.h"
 #include "vmt.h"
 
@@ -279,7 +280,7 @@ int cmd_record(int argc, char **argv)
 		free(pids);
 		return error("%s", err);
 	}
-	record_remove_stale();
+	tracing_remove_stale();
 	cmdline = describe(o.argv, pids, npids);
 	o.cmdline = cmdline;
 	if (stderr_is_tty()) {

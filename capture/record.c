@@ -474,56 +474,6 @@ int record_check(char *err, size_t errlen)
 	return 0;
 }
 
-/* An instance named vmatrace-*-PID whose PID no longer exists was left by a killed run. */
-static bool owner_gone(const char *name)
-{
-	const char *p = strrchr(name, '-');
-	char *end;
-	long pid;
-
-	if (strncmp(name, "vmatrace-", 9) || !p || !p[1])
-		return false;
-	errno = 0;
-	pid = strtol(p + 1, &end, 10);
-	if (errno || *end || pid <= 0 || pid > INT_MAX)
-		return false;
-	/* EPERM means it exists; only ESRCH proves it gone (in our pid namespace) */
-	return kill((pid_t)pid, 0) && errno == ESRCH;
-}
-
-static int collect_stale(const char *name, void *arg)
-{
-	char ***list = arg;
-	char **l;
-
-	if (!owner_gone(name))
-		return 0;
-	l = tracefs_list_add(*list, name);
-	if (l)
-		*list = l;
-	return 0;
-}
-
-int record_remove_stale(void)
-{
-	char **stale = NULL;
-	int removed = 0;
-
-	/* collect first: removing directories while readdir walks them is not reliable */
-	tracefs_instances_walk(collect_stale, &stale);
-	for (int i = 0; stale && stale[i]; i++) {
-		struct tracefs_instance *inst = tracefs_instance_alloc(NULL, stale[i]);
-
-		if (!inst)
-			continue;
-		if (!tracefs_instance_destroy(inst))
-			removed++;
-		tracefs_instance_free(inst);
-	}
-	tracefs_list_free(stale);
-	return removed;
-}
-
 /* ---- the out-heap and its records ------------------------------------------ */
 
 static bool q_before(const struct qrec *a, const struct qrec *b)

@@ -77,15 +77,6 @@ struct record_stats {
  */
 int record_check(char *err, size_t errlen);
 
-/**
- * record_remove_stale - remove instances left by killed vmatrace runs
- *
- * Every instance named vmatrace-*-PID whose PID no longer exists is removed.
- * Best effort: one that cannot be removed now is tried again next time.
- *
- * Return: the number of instances removed.
- */
-int record_remove_stale(void);
 
 /**
  * record_run - capture a command or running processes into a trace
