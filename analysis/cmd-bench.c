@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,8 +138,8 @@ struct run {
 /* Run this vmatrace with @argv, stdout and stderr to @log; its exit status or -1. */
 static int run_self(char *const *argv, const char *log)
 {
+	pid_t parent = getpid(), pid;
 	int status;
-	pid_t pid;
 
 	fflush(NULL);
 	pid = fork();
@@ -149,6 +150,10 @@ static int run_self(char *const *argv, const char *log)
 
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		/* a run dies with its bench: a killed sweep leaves no replay writing into it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
@@ -446,7 +451,7 @@ static int do_run(struct an_bench *b, struct run *r)
 	argv[argc++] = r->path;
 	argv[argc] = NULL;
 	st = run_self(argv, log);
-	if (stop_sig) {
+	if (stop_sig && st != 0) {
 		/* the interrupted run is not a repetition: leave no trace of it */
 		unlink(r->path);
 		unlink(log);

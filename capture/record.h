@@ -77,7 +77,6 @@ struct record_stats {
  */
 int record_check(char *err, size_t errlen);
 
-
 /**
  * record_run - capture a command or running processes into a trace
  * @o: what to capture and where

@@ -132,7 +132,13 @@ static volatile sig_atomic_t interrupted;
  */
 void lockstat_interrupt(void)
 {
-	interrupted = 1;
+	/* atomic: the draining thread reads it (a lock-free store is async-signal-safe) */
+	__atomic_store_n(&interrupted, 1, __ATOMIC_RELAXED);
+}
+
+static bool was_interrupted(void)
+{
+	return __atomic_load_n(&interrupted, __ATOMIC_RELAXED);
 }
 
 /* One event as the merge needs it: 24 bytes, not the kernel's record. */
@@ -652,7 +658,7 @@ static int drain_cpu(struct lockstat *ls, int cpu)
 	if (!c->tcpu)
 		return 0;
 	/* bounded, or a CPU filling as fast as it is read would keep us here */
-	for (unsigned int pages = 0; pages < ls->max_pages && !interrupted; pages++) {
+	for (unsigned int pages = 0; pages < ls->max_pages && !was_interrupted(); pages++) {
 		n = tracefs_cpu_read(c->tcpu, ls->page, true);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			set_error(ls, errno, "cannot read the trace buffer of CPU %d: %s", cpu,
@@ -720,12 +726,12 @@ static void *drain_main(void *arg)
 	struct lockstat *ls = arg;
 	const struct timespec period = { 0, (long)LS_DRAIN_NS };
 
-	while (!__atomic_load_n(&ls->stop, __ATOMIC_ACQUIRE) && !interrupted) {
+	while (!__atomic_load_n(&ls->stop, __ATOMIC_ACQUIRE) && !was_interrupted()) {
 		nanosleep(&period, NULL);
 		if (drain(ls, false))
 			break;
 	}
-	if (interrupted)
+	if (was_interrupted())
 		tracefs_trace_off(ls->inst); /* the buffers stop filling; stop() skips them */
 	return NULL;
 }
@@ -1044,7 +1050,7 @@ struct lockstat *lockstat_start(const pid_t *writers, unsigned int nw, const pid
 		return NULL;
 	}
 	why[0] = '\0';
-	if (interrupted) {
+	if (was_interrupted()) {
 		fmt_into(why, whylen, "interrupted");
 		errno = EINTR;
 		return NULL;
@@ -1096,7 +1102,7 @@ struct lockstat *lockstat_start(const pid_t *writers, unsigned int nw, const pid
 	    setup_pids(ls, writers, readers, why, whylen) || open_cpus(ls, why, whylen) ||
 	    enable_events(ls, why, whylen))
 		goto fail;
-	if (interrupted) {
+	if (was_interrupted()) {
 		fmt_into(why, whylen, "interrupted");
 		errno = EINTR;
 		goto fail;
@@ -1196,7 +1202,7 @@ int lockstat_stop(struct lockstat *ls)
 		goto out;
 	tracefs_trace_off(ls->inst);
 	stop_thread(ls);
-	if (!ls->err[0] && !interrupted)
+	if (!ls->err[0] && !was_interrupted())
 		drain(ls, true);
 	else
 		merge(ls, UINT64_MAX); /* what is queued is complete: tracing is off */

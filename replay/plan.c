@@ -90,6 +90,18 @@ add:
 	return 0;
 }
 
+/*
+ * Room for entry @n - 1 of a table that grows one entry at a time: doubled
+ * when @n reaches a power of two, not reallocated for each of, say, 100 000
+ * THREAD records.
+ */
+static void *grow(void *table, uint32_t n, size_t size)
+{
+	if (n & (n - 1))
+		return table; /* still room since the last doubling */
+	return realloc(table, (size_t)n * 2 * size);
+}
+
 /* The kernel's own mappings of a snapshot: never recreated. */
 static bool special_map(const char *name)
 {
@@ -195,7 +207,7 @@ int plan_build(const char *trace, int64_t pid, struct plan *plan, char *err, siz
 			brk_hi[p] = 0;
 			break;
 		case VMT_REC_FILE: {
-			uint64_t *fs = realloc(plan->file_size, vmt_reader_nfiles(r) * sizeof(*fs));
+			uint64_t *fs = grow(plan->file_size, vmt_reader_nfiles(r), sizeof(*fs));
 
 			if (!fs) {
 				snprintf(err, errlen, "%s: out of memory", trace);
@@ -206,7 +218,7 @@ int plan_build(const char *trace, int64_t pid, struct plan *plan, char *err, siz
 			break;
 		}
 		case VMT_REC_THREAD: {
-			uint8_t *to = realloc(plan->thread_ops, vmt_reader_nthreads(r));
+			uint8_t *to = grow(plan->thread_ops, vmt_reader_nthreads(r), 1);
 
 			if (!to) {
 				snprintf(err, errlen, "%s: out of memory", trace);

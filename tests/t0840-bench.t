@@ -33,6 +33,21 @@ while [ "$(ls c/runs/mapper/*.json 2>/dev/null | wc -l)" -lt 3 ] && [ $n -lt 300
 	sleep 0.2
 	n=$((n + 1))
 done
+# then until the next run replays, so that the signal meets a running replay and not
+# the moment between two runs (t0960 has that case)
+running() {
+	for k in $(pgrep -P $pid 2>/dev/null); do
+		[ "$(cut -d' ' -f3 /proc/$k/stat 2>/dev/null)" = S ] || [ "$(cut -d' ' -f3 /proc/$k/stat 2>/dev/null)" = R ] &&
+			[ -n "$(pgrep -P $k 2>/dev/null)" ] && return 0
+	done
+	return 1
+}
+n=0
+while ! running && [ $n -lt 300 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+sleep 0.1
 kill -INT $pid
 wait $pid
 st=$?

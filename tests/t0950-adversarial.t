@@ -49,9 +49,10 @@ bounded() {
 		fail "$1: within $2 MiB and $3 s" "max RSS $((rss / 1024)) MiB, $secs s"
 	fi
 }
-# AddressSanitizer's shadow and quarantine (up to 256 MiB) come on top of what is measured
+# a sanitizer's shadow (and AddressSanitizer's quarantine, up to 256 MiB) come on top
 mem=256
-[ "$SANITIZER" = address ] && mem=1024
+[ "$SANITIZER" = address ] && mem=512
+[ "$SANITIZER" = thread ] && mem=4096
 
 # ---- the replayer's own address space ----
 # With ASLR off (setarch -R) a replay's layout is the same in every run, so
@@ -70,8 +71,9 @@ cat /proc/$kid/maps > own.maps 2>/dev/null
 kill -TERM $pid
 wait $pid
 # every range below 2^47 and up to 64 GiB (a sanitizer's shadow is not the replayer's
-# memory): mapped over PROT_NONE, made readable, advised away, unmapped; then the
-# stack, heap, text and vDSO mapped again, readable, and left so
+# memory): mapped over PROT_NONE, made readable, advised away, unmapped; the heap
+# grown by brk, a page moved onto the stack by mremap; then the stack, heap, text
+# and vDSO mapped again, readable, and left so
 python3 - own.maps <<'EOF' > self.txt
 import sys
 ranges = []
@@ -93,6 +95,13 @@ for s, e, _, _ in ranges:
             f'mprotect(0x{s:x}, {n}, PROT_READ) = 0',
             f'madvise(0x{s:x}, {n}, MADV_DONTNEED) = 0',
             f'munmap(0x{s:x}, {n}) = 0']
+# the heap grown by brk over its own range, a page moved onto the stack by mremap
+heap = [r for r in own if r[3] == '[heap]']
+if heap:
+    ops += [f'brk(0x0) = 0x{heap[0][0]:x}', f'brk(0x{heap[0][1]:x}) = 0x{heap[0][1]:x}']
+stack = [r for r in own if r[3] == '[stack]'][0]
+ops += ['mmap(0x10000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0x0) = 0x10000000',
+        f'mremap(0x10000000, 4096, 4096, MREMAP_MAYMOVE|MREMAP_FIXED, 0x{stack[0]:x}) = 0x{stack[0]:x}']
 for s, e, _, _ in own:
     ops.append(f'mmap(0x{s:x}, {e - s}, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0x0) = 0x{s:x}')
 # paced over 1.5 s (--speed 1), so that the replay can be watched meanwhile
@@ -103,7 +112,8 @@ with open('self.expected', 'w') as out:
     for s, e, _, _ in sorted(own):
         out.write(f'0x{s:x}-0x{e:x} r--p\n')
 with open('self.n', 'w') as out:
-    out.write(f'{len(ops)} {len(ranges)} {" ".join(sorted(set(r[3] for r in own)))}\n')
+    # (the first brk only tells where the break is: the replay issues nothing for it)
+    out.write(f'{len(ops) - bool(heap)} {len(ranges)} {" ".join(sorted(set(r[3] for r in own)))}\n')
 EOF
 trace self
 read -r nops nranges names < self.n
@@ -121,8 +131,12 @@ sleep 0.7
 cat /proc/$kid/maps > during.maps 2>/dev/null
 wait $pid
 is "$?:$(cat self.err)" "0:" "the replay of them survives, and says nothing"
-is "$(j self.json '[d["counts"][k] for k in ("ops", "conflicts", "outcome_mismatches")] + [d["counts"]["skipped"]["impossible"], d["counts"]["reader_errors"]]')" \
-	"[$nops, 0, 0, 0, 0]" "every op replayed where it was relocated: no conflict, mismatch, skip or reader error"
+if [ "$SANITIZER" = thread ]; then
+	skip "under ThreadSanitizer the replay area is 320 GiB (replay/replay.h): not room for every range"
+else
+	is "$(j self.json '[d["counts"][k] for k in ("ops", "conflicts", "outcome_mismatches")] + [d["counts"]["skipped"]["impossible"], d["counts"]["reader_errors"]]')" \
+		"[$nops, 0, 0, 0, 0]" "every op replayed where it was relocated: no conflict, mismatch, skip or reader error"
+fi
 is "$(coalesce self.lay)" "$(coalesce self.expected)" \
 	"the layout, in traced addresses: the stack, heap, text and vDSO ranges, readable"
 if [ -n "$same" ]; then
