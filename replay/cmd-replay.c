@@ -255,6 +255,47 @@ static void progress(const struct replay_shm *shm, uint64_t t0, bool final)
 		final ? "\n" : "   ");
 }
 
+
+/* An outcome as the trace would print it: -ENOMEM, 0, or an address. */
+static void outcome_text(int64_t v, char *buf, size_t len)
+{
+	const char *name;
+
+	if (v < 0 && v >= -4095) {
+		name = strerrorname_np((int)-v);
+		if (name)
+			snprintf(buf, len, "-%s", name);
+		else
+			snprintf(buf, len, "%" PRId64, v);
+	} else if (v == 0) {
+		snprintf(buf, len, "0");
+	} else {
+		snprintf(buf, len, "0x%" PRIx64, (uint64_t)v);
+	}
+}
+
+/* The first ops of one replay process whose outcome differed from the trace's. */
+static json_object *mismatch_list(const struct plan *plan, const struct replay_stats *st)
+{
+	json_object *list = json_object_new_array();
+
+	for (uint32_t i = 0; i < st->nmismatch_ex && i < REPLAY_MISMATCH_EXAMPLES; i++) {
+		const struct replay_mismatch *m = &st->mismatch_ex[i];
+		json_object *o = json_object_new_object();
+		char buf[64];
+
+		json_object_object_add(o, "t", json_object_new_int64((int64_t)(m->t - plan->t_first)));
+		json_object_object_add(o, "tid", json_object_new_int64(m->tid));
+		json_object_object_add(o, "op", json_object_new_string(vmt_op_descs[m->kind].name));
+		outcome_text(m->traced, buf, sizeof(buf));
+		json_object_object_add(o, "traced", json_object_new_string(buf));
+		outcome_text(m->replayed, buf, sizeof(buf));
+		json_object_object_add(o, "replayed", json_object_new_string(buf));
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
 /* Wait for @pid to exit; its wait status, or -1. */
 static int reap(pid_t pid)
 {
@@ -285,7 +326,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	json_object *counts = json_object_new_object(), *skipped = json_object_new_object();
 	json_object *procs = json_object_new_array(), *series = json_object_new_array();
 	static struct hist kind[VMT_OP_NR], all, late, delay, pacing, rd;
-	uint64_t conflicts = 0, mismatches = 0, nops = 0, skip[SKIP_NR] = { 0 }, passes = 0, setup = 0;
+	uint64_t inferred = 0, conflicts = 0, mismatches = 0, nops = 0, skip[SKIP_NR] = { 0 }, passes = 0, setup = 0;
 	uint64_t rerrors = 0, rbytes = 0, first = UINT64_MAX, last = 0, loops = 0;
 	uint64_t tears = 0, tchecked = 0, tunchecked = 0;
 	json_object *tear_list = json_object_new_array();
@@ -330,6 +371,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 		hist_merge(&delay, &st->delay);
 		hist_merge(&pacing, &st->pacing);
 		conflicts += st->conflicts;
+		inferred += st->inferred;
 		mismatches += st->mismatches;
 		nops += st->ops;
 		setup += st->setup_ops;
@@ -348,11 +390,14 @@ static json_object *build_results(const struct replay_options *opt, const struct
 		json_object_object_add(p, "threads", json_object_new_int64(st->threads));
 		json_object_object_add(p, "ops", json_object_new_int64((int64_t)st->ops));
 		json_object_object_add(p, "setup_ops", json_object_new_int64((int64_t)st->setup_ops));
+		json_object_object_add(p, "inferred_mappings", json_object_new_int64((int64_t)st->inferred));
 		json_object_object_add(p, "loops", json_object_new_int64((int64_t)st->loops));
 		json_object_object_add(p, "conflicts", json_object_new_int64((int64_t)st->conflicts));
 		json_object_object_add(p, "outcome_mismatches", json_object_new_int64((int64_t)st->mismatches));
 		json_object_object_add(p, "clusters_placed", json_object_new_int64((int64_t)st->placed_clusters));
 		json_object_object_add(p, "execs", json_object_new_int64((int64_t)st->execs));
+		if (st->nmismatch_ex)
+			json_object_object_add(p, "mismatch_examples", mismatch_list(plan, st));
 		if (st->error[0])
 			json_object_object_add(p, "error", json_object_new_string(st->error));
 		json_object_array_add(procs, p);
@@ -384,6 +429,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 
 	json_object_object_add(counts, "ops", json_object_new_int64((int64_t)nops));
 	json_object_object_add(counts, "setup_ops", json_object_new_int64((int64_t)setup));
+	json_object_object_add(counts, "inferred_mappings", json_object_new_int64((int64_t)inferred));
 	json_object_object_add(counts, "loops", json_object_new_int64((int64_t)loops));
 	json_object_object_add(counts, "conflicts", json_object_new_int64((int64_t)conflicts));
 	json_object_object_add(counts, "outcome_mismatches", json_object_new_int64((int64_t)mismatches));

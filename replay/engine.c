@@ -92,12 +92,15 @@ struct rop {
 	bool kernel_chose; /* mmap at an address of the kernel's choosing: unmap if it lands */
 	bool touch; /* touch the pages of a successful writable private mapping */
 	bool setup; /* builds the start state: issued, not timed */
+	bool inferred; /* a mapping the trace implies but never made: no outcome to compare */
 	int32_t expect_errno;
 	uint32_t wait_worker;
 	uint64_t wait_done; /* WAIT: until worker wait_worker has done this many ops */
 	uint64_t a[6];
 	uint64_t expect_ret; /* relocated address an mmap/mremap should return */
 	uint64_t sched_ns; /* absolute CLOCK_MONOTONIC deadline, 0 for as soon as possible */
+	uint64_t trace_t; /* the traced op's enter time and thread, to name it in a mismatch */
+	uint32_t trace_tid;
 };
 
 struct worker {
@@ -117,6 +120,8 @@ struct worker {
 	uint64_t prev_end; /* when this worker's previous op returned */
 	struct series_point *series;
 	uint64_t ops, setup_ops, conflicts, mismatches, errors;
+	uint32_t nmismatch_ex;
+	struct replay_mismatch mismatch_ex[REPLAY_MISMATCH_EXAMPLES];
 };
 
 struct engine {
@@ -135,6 +140,16 @@ struct engine {
 	uint32_t nthread_map;
 	uint32_t next_worker; /* traced threads are dealt to workers round robin */
 	struct rangemap *last; /* range -> (worker << 40 | done count after the op) */
+	/*
+	 * Traced ranges known to be mapped: made by a traced op or the initial
+	 * snapshot since the last exec.  A successful op on memory outside it
+	 * touched what the kernel mapped at exec (the program, ld.so, the stack)
+	 * or what lost events hid: that memory is mapped first, untimed.
+	 */
+	struct rangemap *known;
+	uint64_t *gaps; /* scratch: the unknown parts of one op's range */
+	size_t ngaps, gaps_cap;
+	bool gaps_oom;
 	uint64_t brk_cur; /* traced program break, 0 before the first brk */
 	uint64_t page;
 	uint64_t loop_offset_ns;
@@ -239,6 +254,7 @@ static void reset_clusters(struct engine *e)
 	}
 	e->brk_cur = 0;
 	rangemap_clear(e->last);
+	rangemap_clear(e->known);
 }
 
 /*
@@ -298,8 +314,10 @@ static void map_initial(struct engine *e)
 		if (mmap((void *)addr, m->end - m->start, prot, flags, fd, fd >= 0 ? (off_t)m->pgoff : 0) ==
 		    MAP_FAILED)
 			e->st->conflicts++;
-		else
+		else if (rangemap_assign(e->known, m->start, m->end, 1, NULL, NULL) == 0)
 			made++;
+		else
+			made++; /* without room to note it, an op on it may map it again: EEXIST, ignored */
 		if (e->log)
 			oplog_end(e->log, e->nworkers);
 	}
@@ -422,6 +440,21 @@ static unsigned int rop_ranges(const struct rop *r, struct vrange *v)
 	}
 }
 
+/* Count an outcome that differs from the trace's, keeping the first few. */
+static void mismatch(struct worker *w, const struct rop *r, int64_t ret)
+{
+	if (w->nmismatch_ex < REPLAY_MISMATCH_EXAMPLES) {
+		struct replay_mismatch *m = &w->mismatch_ex[w->nmismatch_ex++];
+
+		m->t = r->trace_t;
+		m->tid = r->trace_tid;
+		m->kind = r->kind;
+		m->traced = r->expect_fail ? -(int64_t)r->expect_errno : (int64_t)r->expect_ret;
+		m->replayed = ret;
+	}
+	w->mismatches++;
+}
+
 static void run_op(struct worker *w, const struct rop *r)
 {
 	struct engine *e = w->eng;
@@ -446,6 +479,8 @@ static void run_op(struct worker *w, const struct rop *r)
 	t1 = now_ns(CLOCK_MONOTONIC);
 	w->prev_end = t1;
 	if (r->setup) {
+		if (r->inferred)
+			return; /* counted as made; EEXIST means the memory was there after all */
 		w->setup_ops++;
 		goto outcome;
 	}
@@ -475,9 +510,9 @@ outcome:
 		if (failed && ret == -EEXIST && !r->expect_fail)
 			w->conflicts++; /* the relocated range was taken */
 		else
-			w->mismatches++;
+			mismatch(w, r, ret);
 	} else if (!failed && r->expect_ret && (uint64_t)ret != r->expect_ret) {
-		w->mismatches++;
+		mismatch(w, r, ret);
 	}
 	if (!failed && r->kernel_chose && r->call == CALL_MMAP)
 		munmap((void *)(uintptr_t)ret, r->a[1]); /* failed in the trace: keep the layout */
@@ -787,6 +822,109 @@ impossible:
 	return 0;
 }
 
+/* rangemap callback: note the gap before each known part of the range being filled. */
+static void note_known(uint64_t start, uint64_t end, uint64_t value, void *arg)
+{
+	struct engine *e = arg;
+
+	(void)value;
+	if (start > e->gaps[2 * e->ngaps + 1] && !e->gaps_oom) {
+		/* gaps[2n + 1] holds the cursor: where the next gap would start */
+		uint64_t from = e->gaps[2 * e->ngaps + 1];
+
+		if (2 * e->ngaps + 4 > e->gaps_cap) {
+			size_t cap = e->gaps_cap * 2;
+			uint64_t *g = realloc(e->gaps, cap * sizeof(*g));
+
+			if (!g) {
+				e->gaps_oom = true;
+				return;
+			}
+			e->gaps = g;
+			e->gaps_cap = cap;
+		}
+		e->gaps[2 * e->ngaps] = from;
+		e->gaps[2 * e->ngaps + 1] = start;
+		e->ngaps++;
+	}
+	e->gaps[2 * e->ngaps + 1] = end;
+}
+
+/*
+ * Before a successful op that needs [start, end) mapped (mprotect, madvise,
+ * the old range of mremap...): map the parts of it that no traced op made,
+ * as private anonymous read-write memory, the way the kernel set up the
+ * data of a program and its stack at exec.  They are setup ops: not timed,
+ * counted in inferred_mappings.
+ */
+static int fill_gaps(struct engine *e, unsigned int wi, const struct rop *op, uint64_t start,
+		     uint64_t end, uint64_t *need)
+{
+	if (start >= end)
+		return 0;
+	if (!e->gaps) {
+		e->gaps_cap = 64;
+		e->gaps = malloc(e->gaps_cap * sizeof(*e->gaps));
+		if (!e->gaps)
+			return -1;
+	}
+	e->ngaps = 0;
+	e->gaps_oom = false;
+	e->gaps[1] = start;
+	if (rangemap_assign(e->known, start, end, 1, note_known, e) || e->gaps_oom)
+		return -1;
+	if (e->gaps[2 * e->ngaps + 1] < end) {
+		e->gaps[2 * e->ngaps] = e->gaps[2 * e->ngaps + 1];
+		e->gaps[2 * e->ngaps + 1] = end;
+		e->ngaps++;
+	}
+	for (size_t i = 0; i < e->ngaps; i++) {
+		uint64_t gs = e->gaps[2 * i], ge = e->gaps[2 * i + 1], x, rs[2] = { gs, ge };
+		struct rop g = { .kind = VMT_OP_MMAP, .call = CALL_MMAP, .setup = true, .inferred = true };
+
+		if (!reloc(e, gs, ge - gs, &x))
+			continue;
+		g.a[0] = x;
+		g.a[1] = ge - gs;
+		g.a[2] = PROT_READ | PROT_WRITE;
+		g.a[3] = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+		g.a[4] = (uint64_t)-1;
+		g.trace_t = op->trace_t;
+		g.trace_tid = op->trace_tid;
+		if (push_ordered(e, wi, &g, rs, 1, need))
+			return -1;
+		e->st->inferred++;
+	}
+	return 0;
+}
+
+/*
+ * Keep the known-mapped ranges in step with a translated op, mapping first
+ * what it needs and the trace never made.  @rs: its traced ranges.
+ */
+static int track_known(struct engine *e, unsigned int wi, const struct rop *r, const uint64_t *rs,
+		       unsigned int nranges, uint64_t *need)
+{
+	if (r->expect_fail || !nranges)
+		return 0;
+	switch (r->call) {
+	case CALL_MMAP:
+		return rangemap_assign(e->known, rs[0], rs[1], 1, NULL, NULL);
+	case CALL_MUNMAP:
+		return rangemap_erase(e->known, rs[0], rs[1], NULL, NULL);
+	case CALL_MREMAP:
+		/* old length 0 duplicates a shared mapping: the old range stays */
+		if (r->a[1] && (fill_gaps(e, wi, r, rs[0], rs[0] + r->a[1], need) ||
+				rangemap_erase(e->known, rs[0], rs[0] + r->a[1], NULL, NULL)))
+			return -1;
+		if (nranges == 2)
+			return rangemap_assign(e->known, rs[2], rs[3], 1, NULL, NULL);
+		return rangemap_assign(e->known, rs[0], rs[0] + r->a[2], 1, NULL, NULL);
+	default:
+		return fill_gaps(e, wi, r, rs[0], rs[1], need);
+	}
+}
+
 /* Wait until every worker has run everything pushed to it. */
 static void drain(struct engine *e)
 {
@@ -859,6 +997,10 @@ static int dispatch_pass(struct engine *e, uint64_t *need)
 		k = translate(e, &rec->op, &op, rs, &nranges);
 		if (k <= 0)
 			continue;
+		op.trace_t = rec->op.t_enter;
+		op.trace_tid = vmt_reader_thread(r, rec->op.thread)->tid;
+		if (track_known(e, wi, &op, rs, nranges, need))
+			goto oom;
 		if (e->opt->speed > 0)
 			op.sched_ns = e->go_ns + e->loop_offset_ns +
 				      (uint64_t)((double)(rec->op.t_enter - e->plan->t_first) / e->opt->speed);
@@ -965,6 +1107,8 @@ static void merge_worker(struct replay_stats *st, struct worker *w)
 	st->setup_ops += w->setup_ops;
 	st->conflicts += w->conflicts;
 	st->mismatches += w->mismatches;
+	for (uint32_t i = 0; i < w->nmismatch_ex && st->nmismatch_ex < REPLAY_MISMATCH_EXAMPLES; i++)
+		st->mismatch_ex[st->nmismatch_ex++] = w->mismatch_ex[i];
 	st->errors += w->errors;
 	if (w->series) {
 		for (uint32_t i = 0; i < REPLAY_SERIES_MAX; i++) {
@@ -1024,7 +1168,8 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 	e.workers = calloc(e.nworkers, sizeof(*e.workers));
 	need = calloc(e.nworkers, sizeof(*need));
 	e.last = rangemap_new();
-	if (!e.cl || !e.placed || !e.workers || !need || !e.last || open_standins(&e, standin_dir)) {
+	e.known = rangemap_new();
+	if (!e.cl || !e.placed || !e.workers || !need || !e.last || !e.known || open_standins(&e, standin_dir)) {
 		fail(st, "out of memory");
 		goto out;
 	}
@@ -1143,6 +1288,8 @@ out:
 	free(e.thread_worker);
 	free(need);
 	rangemap_free(e.last);
+	rangemap_free(e.known);
+	free(e.gaps);
 	/* stay a target until the readers have stopped, so no pass meets a dead process */
 	while (!shm->release) {
 		struct timespec ts = { 0, 1000000 };

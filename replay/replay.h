@@ -158,6 +158,16 @@ struct series_point {
 };
 
 /* What one replay process measured; a slot of the shared memory. */
+/* An op whose outcome differed from the trace's, for the results (at most REPLAY_MISMATCH_EXAMPLES kept) */
+#define REPLAY_MISMATCH_EXAMPLES 8
+struct replay_mismatch {
+	uint64_t t; /* the op's traced enter time, ns */
+	uint32_t tid; /* traced thread */
+	uint8_t kind; /* enum vmt_op_kind */
+	int64_t traced; /* what the trace says it returned: -errno, 0, or an address (relocated) */
+	int64_t replayed; /* what it returned here */
+};
+
 struct replay_stats {
 	pid_t pid;
 	uint32_t process; /* index of the traced process in the plan (set by the controller) */
@@ -167,8 +177,11 @@ struct replay_stats {
 	char error[256];
 	uint64_t t_start, t_end; /* CLOCK_MONOTONIC of the timed phase */
 	uint64_t ops, setup_ops, loops, conflicts, mismatches, errors, execs;
+	uint64_t inferred; /* mappings made for memory the trace uses but never mapped */
 	uint64_t skipped[SKIP_NR];
 	uint64_t placed_clusters;
+	uint32_t nmismatch_ex;
+	struct replay_mismatch mismatch_ex[REPLAY_MISMATCH_EXAMPLES];
 	struct hist op[VMT_OP_NR]; /* service time per kind */
 	struct hist all;
 	struct hist late; /* start - schedule, paced replay only */

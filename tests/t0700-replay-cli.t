@@ -190,7 +190,7 @@ is "$(j full.json 'all(abs(o[p] - b[0]) <= (b[1] - b[0]) / 2 + 1 for o in d["ops
 
 # counts
 is "$(j full.json 'sorted(d["counts"])')" \
-	'["conflicts", "lateness", "loops", "lost_events", "ops", "outcome_mismatches", "pacing_error", "reader_bytes", "reader_errors", "reader_passes", "schedule_delay", "setup_ops", "skipped", "tears", "wall_ns"]' \
+	'["conflicts", "inferred_mappings", "lateness", "loops", "lost_events", "ops", "outcome_mismatches", "pacing_error", "reader_bytes", "reader_errors", "reader_passes", "schedule_delay", "setup_ops", "skipped", "tears", "wall_ns"]' \
 	"counts has every field, lateness, schedule_delay and pacing_error when paced"
 is "$(j full.json 'sorted(d["counts"]["skipped"])')" '["dangerous_advice", "impossible", "no_exit", "unsupported"]' \
 	"counts.skipped has every reason"
@@ -208,7 +208,7 @@ is "$(j r.json '[k for k in ("lateness", "schedule_delay", "pacing_error") if k 
 
 # processes and series
 is "$(j full.json 'sorted(d["processes"][0])')" \
-	'["clusters_placed", "conflicts", "execs", "loops", "name", "ops", "outcome_mismatches", "pid", "setup_ops", "threads", "traced_pid"]' \
+	'["clusters_placed", "conflicts", "execs", "inferred_mappings", "loops", "name", "ops", "outcome_mismatches", "pid", "setup_ops", "threads", "traced_pid"]' \
 	"processes[] has every field"
 is "$(j full.json '[d["processes"][0][k] for k in ("traced_pid", "name", "threads", "clusters_placed", "execs")]')" \
 	'[1000, "all-scenarios", 10, 10, 0]' "processes[]: the traced pid and name, ten threads, ten clusters"

@@ -200,6 +200,31 @@ replay exec.vmt -o exec.json --layout exec.lay
 is "$(cat exec.lay)" "0x7f0000000000-0x7f0000002000 r--p" "exec: only what was mapped after it"
 clean exec.json exec
 is "$(j exec.json 'd["processes"][0]["execs"]')" 1 "processes[].execs counts it"
+# memory the trace uses but never mapped (mapped at exec, inherited at fork, or
+# hidden by lost events) is mapped first, once, when an op succeeded on it
+cat > infer.txt <<'EOF'
+process P0 t=0 pid=100 ppid=1 parent=- name="infer"
+thread T0 t=0 process=P0 tid=100 name="infer"
+1000 100 T0 mmap(0x7f0000004000, 8192, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0x0) = 0x7f0000004000
+1100 100 T0 mprotect(0x7f0000000000, 16384, PROT_READ) = 0
+1200 100 T0 mprotect(0x7f0000010000, 4096, PROT_READ) = -ENOMEM
+1300 100 T0 madvise(0x7f0000020000, 8192, MADV_DONTNEED) = 0
+1400 100 T0 mprotect(0x7f0000020000, 4096, PROT_NONE) = 0
+1500 100 T0 munmap(0x7f0000030000, 4096) = -EINVAL
+EOF
+trace infer
+replay infer.vmt -o infer.json --layout infer.lay
+is "$(cat infer.lay)" "0x7f0000000000-0x7f0000006000 r--p
+0x7f0000020000-0x7f0000021000 ---p
+0x7f0000021000-0x7f0000022000 rw-p" \
+	"inferred: the unmapped part of a successful mprotect and madvise is mapped first; a failed op maps nothing"
+is "$(j infer.json '[d["counts"][k] for k in ("inferred_mappings", "setup_ops", "ops", "conflicts", "outcome_mismatches")]')" \
+	"[2, 0, 6, 0, 1]" "inferred: two mappings, counted apart from the ops; one real mismatch"
+is "$(j infer.json 'd["processes"][0]["mismatch_examples"]')" \
+	'[{"t": 500, "tid": 100, "op": "munmap", "traced": "-EINVAL", "replayed": "0"}]' \
+	"mismatch_examples names the op: its time in the trace, thread, kind, traced and replayed outcome"
+is "$(j exec.json '"mismatch_examples" in d["processes"][0]')" "false" "no mismatch_examples without a mismatch"
+
 # mseal: a sealed range cannot be unmapped, so a pass cannot reset it for the next
 cat > seal.txt <<'EOF'
 process P0 t=0 pid=100 ppid=1 parent=- name="seal"
