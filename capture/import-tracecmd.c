@@ -8,10 +8,13 @@
  * formats (libtraceevent), and handed to the ftrace event stream that ftrace
  * text uses too: the same events, the same pairing, the same rules.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include <trace-cmd/trace-cmd.h>
 
 #include "import.h"
@@ -321,17 +324,34 @@ static void use_clock(struct imp *im, const char *clock)
 	}
 }
 
+/* Close @fd unless libtracecmd already has (a single thread: its number is not reused meanwhile). */
+static void release_fd(int fd)
+{
+	if (fcntl(fd, F_GETFD) != -1)
+		close(fd);
+}
+
 int imp_read_tracecmd(struct imp *im, const char *path)
 {
 	struct tcread r = { .im = im };
 	struct tracecmd_input *top, **handles = NULL;
-	int nbuf, n = 0, ret = -1;
+	int fd, nbuf, n = 0, ret = -1;
 
 	imp_set_default_pids(im, IMP_PIDS_PROCESSES);
 	tracecmd_set_loglevel(TEP_LOG_NONE);
-	top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
-	if (!top)
+	/*
+	 * The descriptor is ours, not libtracecmd's: its tracecmd_open() leaves
+	 * the file open when the file is damaged (3.1.6), which a long-lived
+	 * caller such as the fuzzer would pile up.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return imp_error(im, "cannot open '%s': %s", path, strerror(errno));
+	top = tracecmd_open_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	if (!top) {
+		release_fd(fd);
 		return imp_error(im, "cannot read '%s' as a trace-cmd trace.dat file", path);
+	}
 	if (tracecmd_get_uname)
 		use_uname(im, tracecmd_get_uname(top));
 	if (tracecmd_get_trace_clock)
@@ -372,5 +392,6 @@ out:
 		tracecmd_close(handles[i]);
 	free(handles);
 	tracecmd_close(top);
+	release_fd(fd);
 	return ret;
 }

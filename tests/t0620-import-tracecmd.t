@@ -25,6 +25,35 @@ check_fail 1 "a file that is not a trace.dat fails" "$VMATRACE" import --from tr
 like "$(cat "$T_TMP/err")" "^vmatrace: error: cannot read '.*report-x86_64.txt' as a trace-cmd trace.dat file" "saying so"
 [ -e x.vmt ] && fail "and writes no trace" || pass "and writes no trace"
 check_fail 2 "standard input is a usage error" "$VMATRACE" import --from tracecmd - -o x.vmt
+# inputs found by fuzz-import-tracecmd (tests/data/import/README) that crash or
+# overrun libtracecmd itself: the import reads them in a child process and fails
+# with one line.  Under ASan the library's fault is ASan's report in that child
+# (still exit 1, nothing written): the message is checked without it.
+library_fault() {
+	lf_file=$1 lf_what=$3
+	gunzip -c "$DATA/$2.gz" > "$lf_file"
+	check_fail 1 "fuzzer's find, $lf_what: fails" "$VMATRACE" import --from tracecmd "$lf_file" -o x.vmt
+	if [ "$SANITIZER" = address ]; then
+		skip "under ASan the library's fault is reported by ASan" 1
+	else
+		like "$(cat "$T_TMP/err")" "^vmatrace: error: cannot read '$lf_file'" "fuzzer's find, $lf_what: one line naming the file"
+	fi
+	[ -e x.vmt ] && fail "fuzzer's find, $lf_what: writes no trace" || pass "fuzzer's find, $lf_what: writes no trace"
+}
+library_fault huge.dat fuzz-tracecmd-huge-alloc.dat "an event format asking for 8 EiB"
+library_fault unterminated.dat fuzz-tracecmd-strdup.dat "an unterminated option string"
+library_fault segv.dat fuzz-tracecmd-segv.dat "a buffer page that crashes kbuffer_load_subbuffer"
+library_fault close.dat fuzz-tracecmd-close.dat "a header on which tracecmd_open_fd's cleanup dereferences NULL"
+like "$(cat "$T_TMP/err")" "libtracecmd crashed on it \\(Segmentation fault\\)|ERROR: AddressSanitizer" "the crash is named as the library's"
+# a damaged file's descriptor is closed (libtracecmd leaves it open): watch the calls
+if command -v strace >/dev/null 2>&1; then
+	cp "$DATA/report-x86_64.txt" notdat.txt
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,close -o fds.txt "$VMATRACE" import --from tracecmd notdat.txt -o x.vmt
+	fd=$(sed -nE 's/.*openat\(AT_FDCWD, "notdat.txt", [^)]*\) = ([0-9]+).*/\1/p' fds.txt)
+	is "$(sed -n "/\"notdat.txt\"/,\$p" fds.txt | grep -c "close($fd)")" 1 "a file that is not a trace.dat is closed once"
+else
+	skip "no strace: cannot watch the descriptor" 1
+fi
 
 # live: events into a private instance, its raw buffers, trace-cmd restore
 TRACEFS=$(tracefs_dir)
