@@ -15,66 +15,43 @@
 
 int an_out_open(struct an_out *o, const char *path, char *err, size_t errlen)
 {
-	size_t len = strlen(path) + 16;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
-	o->path = strdup(path);
-	o->tmp = malloc(len);
-	if (!o->path || !o->tmp) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	snprintf(o->tmp, len, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(o->tmp);
+	fd = afile_open(&o->af, path);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create '%s': %s", o->tmp, strerror(errno));
-		goto fail;
+		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+		afile_close(&o->af);
+		return -1;
 	}
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
-		snprintf(err, errlen, "cannot write '%s': %s", o->tmp, strerror(errno));
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
 		close(fd);
-		unlink(o->tmp);
-		goto fail;
+		afile_close(&o->af);
+		return -1;
 	}
 	return 0;
-fail:
-	free(o->path);
-	free(o->tmp);
-	memset(o, 0, sizeof(*o));
-	return -1;
 }
 
 int an_out_commit(struct an_out *o, char *err, size_t errlen)
 {
-	mode_t mask = umask(0);
-	int bad;
+	int bad = fflush(o->f) || ferror(o->f) || afile_commit(&o->af);
 
-	umask(mask);
-	bad = fflush(o->f) || ferror(o->f) || fchmod(fileno(o->f), 0666 & ~mask);
-	if (fclose(o->f))
-		bad = 1;
+	if (bad)
+		snprintf(err, errlen, "cannot write '%s': %s", o->af.path, strerror(errno));
+	fclose(o->f);
 	o->f = NULL;
-	if (bad || rename(o->tmp, o->path)) {
-		snprintf(err, errlen, "cannot write '%s': %s", o->path, strerror(errno));
-		unlink(o->tmp);
-		an_out_abort(o);
-		return -1;
-	}
-	an_out_abort(o);
-	return 0;
+	afile_close(&o->af);
+	return bad ? -1 : 0;
 }
 
 void an_out_abort(struct an_out *o)
 {
-	if (o->f) {
+	if (o->f)
 		fclose(o->f);
-		unlink(o->tmp);
-	}
-	free(o->path);
-	free(o->tmp);
-	memset(o, 0, sizeof(*o));
+	o->f = NULL;
+	afile_close(&o->af);
 }
 
 int an_mkdirs(const char *path, char *err, size_t errlen)

@@ -12,17 +12,18 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "afile.h"
 #include "stats.h"
 
 /* ---- output files: written to a temporary name, renamed when complete -- */
 
 struct an_out {
 	FILE *f;
-	char *path, *tmp;
+	struct afile af;
 };
 
 /**
- * an_out_open - start writing @path through a temporary file beside it
+ * an_out_open - start writing @path through a nameless file (lib/afile.h)
  * @o: filled; write to @o->f, then an_out_commit() or an_out_abort()
  * @path: the file to write
  * @err: the reason on failure
@@ -33,7 +34,7 @@ struct an_out {
 int an_out_open(struct an_out *o, const char *path, char *err, size_t errlen);
 
 /**
- * an_out_commit - flush, close and rename the temporary file into place
+ * an_out_commit - flush, fsync and name the file, replacing @path in one step
  * @o: from an_out_open(); freed
  * @err: the reason on failure (the temporary file is then removed)
  * @errlen: size of @err
@@ -43,7 +44,7 @@ int an_out_open(struct an_out *o, const char *path, char *err, size_t errlen);
 int an_out_commit(struct an_out *o, char *err, size_t errlen);
 
 /**
- * an_out_abort - drop the temporary file; @path is left as it was
+ * an_out_abort - drop the file; @path is left as it was
  * @o: from an_out_open(); freed
  */
 void an_out_abort(struct an_out *o);
