@@ -326,7 +326,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	json_object *counts = json_object_new_object(), *skipped = json_object_new_object();
 	json_object *procs = json_object_new_array(), *series = json_object_new_array();
 	static struct hist kind[VMT_OP_NR], all, late, delay, pacing, rd;
-	uint64_t inferred = 0, conflicts = 0, mismatches = 0, nops = 0, skip[SKIP_NR] = { 0 }, passes = 0, setup = 0;
+	uint64_t inferred = 0, bounded = 0, conflicts = 0, mismatches = 0, nops = 0, skip[SKIP_NR] = { 0 }, passes = 0, setup = 0;
 	uint64_t rerrors = 0, rbytes = 0, first = UINT64_MAX, last = 0, loops = 0;
 	uint64_t tears = 0, tchecked = 0, tunchecked = 0;
 	json_object *tear_list = json_object_new_array();
@@ -372,6 +372,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 		hist_merge(&pacing, &st->pacing);
 		conflicts += st->conflicts;
 		inferred += st->inferred;
+		bounded += st->bounded;
 		mismatches += st->mismatches;
 		nops += st->ops;
 		setup += st->setup_ops;
@@ -430,6 +431,7 @@ static json_object *build_results(const struct replay_options *opt, const struct
 	json_object_object_add(counts, "ops", json_object_new_int64((int64_t)nops));
 	json_object_object_add(counts, "setup_ops", json_object_new_int64((int64_t)setup));
 	json_object_object_add(counts, "inferred_mappings", json_object_new_int64((int64_t)inferred));
+	json_object_object_add(counts, "bounded_population", json_object_new_int64((int64_t)bounded));
 	json_object_object_add(counts, "loops", json_object_new_int64((int64_t)loops));
 	json_object_object_add(counts, "conflicts", json_object_new_int64((int64_t)conflicts));
 	json_object_object_add(counts, "outcome_mismatches", json_object_new_int64((int64_t)mismatches));

@@ -57,6 +57,10 @@
 #define X_MAP_ANONYMOUS 0x20
 #define X_MAP_32BIT 0x40
 #define X_MAP_SHARED_TYPE 0x3
+#define X_MAP_LOCKED 0x2000
+#define X_MAP_POPULATE 0x8000
+#define X_MADV_POPULATE_READ 22
+#define X_MADV_POPULATE_WRITE 23
 #define X_MREMAP_MAYMOVE 1
 #define X_MREMAP_FIXED 2
 #define X_MADV_HWPOISON 100
@@ -669,6 +673,17 @@ static int translate(struct engine *e, const struct vmt_op *op, struct rop *r, u
 
 		if (!a[1] || a[1] >= REPLAY_USER_LIMIT)
 			goto impossible;
+		/*
+		 * Memory is bounded as --touch bounds it: a traced multi-GiB mapping made
+		 * with MAP_POPULATE or MAP_LOCKED is mapped without them (counted), or
+		 * a trace from a bigger machine could exhaust this one.  (A lost
+		 * MAP_LOCKED also loses VM_LOCKED, which keeps it from merging with
+		 * unlocked neighbours.)
+		 */
+		if ((flags & (X_MAP_POPULATE | X_MAP_LOCKED)) && a[1] > TOUCH_MAX && !failed) {
+			flags &= ~(uint64_t)(X_MAP_POPULATE | X_MAP_LOCKED);
+			e->st->bounded++;
+		}
 		if (fixed) {
 			target = a[0];
 		} else if (!failed) {
@@ -728,6 +743,11 @@ static int translate(struct engine *e, const struct vmt_op *op, struct rop *r, u
 		r->a[0] = x;
 		r->a[1] = a[1];
 		r->a[2] = a[2];
+		if (op->kind == VMT_OP_MADVISE && !failed && a[1] > TOUCH_MAX &&
+		    (a[2] == X_MADV_POPULATE_READ || a[2] == X_MADV_POPULATE_WRITE)) {
+			r->a[1] = TOUCH_MAX; /* faults in the first TOUCH_MAX bytes only, as --touch */
+			e->st->bounded++;
+		}
 		/* protection keys are not replayed: the replayer owns none of the traced keys */
 		r->a[3] = (uint64_t)-1;
 		rs[0] = a[0];

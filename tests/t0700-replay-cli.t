@@ -190,7 +190,7 @@ is "$(j full.json 'all(abs(o[p] - b[0]) <= (b[1] - b[0]) / 2 + 1 for o in d["ops
 
 # counts
 is "$(j full.json 'sorted(d["counts"])')" \
-	'["conflicts", "inferred_mappings", "lateness", "loops", "lost_events", "ops", "outcome_mismatches", "pacing_error", "reader_bytes", "reader_errors", "reader_passes", "schedule_delay", "setup_ops", "skipped", "tears", "wall_ns"]' \
+	'["bounded_population", "conflicts", "inferred_mappings", "lateness", "loops", "lost_events", "ops", "outcome_mismatches", "pacing_error", "reader_bytes", "reader_errors", "reader_passes", "schedule_delay", "setup_ops", "skipped", "tears", "wall_ns"]' \
 	"counts has every field, lateness, schedule_delay and pacing_error when paced"
 is "$(j full.json 'sorted(d["counts"]["skipped"])')" '["dangerous_advice", "impossible", "no_exit", "unsupported"]' \
 	"counts.skipped has every reason"

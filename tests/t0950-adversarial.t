@@ -302,4 +302,19 @@ measure pr1 "$VMATRACE" replay --no-probe -q procs.vmt -o pr1.json --pid 51234
 is "$st:$(j pr1.json '[len(d["processes"]), d["processes"][0]["traced_pid"], d["counts"]["ops"], d["counts"]["outcome_mismatches"]]')" \
 	"0:[1, 51234, 1, 0]" "--pid picks one of them, which replays"
 bounded "picked" "$mem" 20
+# ---- population: an 8 GiB mapping made with MAP_POPULATE|MAP_LOCKED and an
+# 8 GiB MADV_POPULATE_WRITE, from a machine with more memory than this one ----
+cat > populate.txt <<'EOF'
+process P0 t=0 pid=100 ppid=1 parent=- name="populate"
+thread T0 t=0 process=P0 tid=100 name="populate"
+1000 100 T0 mmap(0x7f0000000000, 8589934592, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS|MAP_POPULATE|MAP_LOCKED, -1, 0x0) = 0x7f0000000000
+2000 100 T0 mmap(0x7f1000000000, 8589934592, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0x0) = 0x7f1000000000
+3000 100 T0 madvise(0x7f1000000000, 8589934592, MADV_POPULATE_WRITE) = 0
+4000 100 T0 mmap(0x7f2000000000, 65536, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS|MAP_POPULATE, -1, 0x0) = 0x7f2000000000
+EOF
+trace populate
+measure pop "$VMATRACE" replay --no-probe -q populate.vmt -o pop.json
+is "$st:$(j pop.json '[d["counts"][k] for k in ("ops", "bounded_population", "outcome_mismatches", "conflicts")]')" "0:[4, 2, 0, 0]" \
+	"16 GiB to populate: both bounded and counted, the small MAP_POPULATE kept; every outcome as traced"
+bounded "populated at most 64 MiB of each" $((mem + 128)) 30
 done_testing
