@@ -53,7 +53,7 @@ static const struct opt_def replay_opts[] = {
 	O("speed", 0, OPT_SPEED, speed, "asap", "asap|X",
 	  "as fast as possible, or X times the original pacing (1 = original)"),
 	O("loop", 0, OPT_UINT, loops, "0", "N", "replay the trace N times (0: once, or for --duration)"),
-	O("duration", 0, OPT_DURATION, duration_ns, "0", "S", "repeat the trace for S seconds"),
+	O("duration", 0, OPT_DURATION, duration_ns, "0", "S", "replay for S seconds: the trace's first S seconds, or (paced) repeated, all its processes starting each pass together"),
 	O("readers", 0, OPT_UINT, readers, "0", "N", "reader processes", .max = 1024),
 	O("reader", 0, OPT_ENUM, reader_kind, "maps", "KIND", "what each reader pass reads",
 	  .choices = reader_choices),

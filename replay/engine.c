@@ -61,6 +61,13 @@
 #define X_MAP_POPULATE 0x8000
 #define X_MADV_POPULATE_READ 22
 #define X_MADV_POPULATE_WRITE 23
+/*
+ * The most one op may populate (MAP_POPULATE, MAP_LOCKED, MADV_POPULATE_*):
+ * enough for the mapper benchmark's 128 MiB populated arena, whose
+ * anon_vma decides which of its VMAs merge, while a trace from a bigger
+ * machine cannot exhaust this one.
+ */
+#define POPULATE_MAX (1ull << 30)
 #define X_MREMAP_MAYMOVE 1
 #define X_MREMAP_FIXED 2
 #define X_MADV_HWPOISON 100
@@ -466,11 +473,14 @@ static void run_op(struct worker *w, const struct rop *r)
 	int64_t ret;
 	bool failed;
 
+	/* --duration is over, or will be by the op's time: it is not issued (nor waited for) */
+	if (e->deadline_ns && r->sched_ns >= e->deadline_ns)
+		return;
 	if (r->sched_ns)
 		pace(r->sched_ns);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	if (e->deadline_ns && t0 >= e->deadline_ns)
-		return; /* --duration is over: the op is not issued */
+		return;
 	if (e->log) {
 		struct vrange v[2];
 
@@ -674,13 +684,12 @@ static int translate(struct engine *e, const struct vmt_op *op, struct rop *r, u
 		if (!a[1] || a[1] >= REPLAY_USER_LIMIT)
 			goto impossible;
 		/*
-		 * Memory is bounded as --touch bounds it: a traced multi-GiB mapping made
-		 * with MAP_POPULATE or MAP_LOCKED is mapped without them (counted), or
-		 * a trace from a bigger machine could exhaust this one.  (A lost
-		 * MAP_LOCKED also loses VM_LOCKED, which keeps it from merging with
-		 * unlocked neighbours.)
+		 * Memory is bounded: a mapping of more than POPULATE_MAX made with
+		 * MAP_POPULATE or MAP_LOCKED is mapped without them (counted).  (A
+		 * lost MAP_LOCKED also loses VM_LOCKED, which keeps it from merging
+		 * with unlocked neighbours.)
 		 */
-		if ((flags & (X_MAP_POPULATE | X_MAP_LOCKED)) && a[1] > TOUCH_MAX && !failed) {
+		if ((flags & (X_MAP_POPULATE | X_MAP_LOCKED)) && a[1] > POPULATE_MAX && !failed) {
 			flags &= ~(uint64_t)(X_MAP_POPULATE | X_MAP_LOCKED);
 			e->st->bounded++;
 		}
@@ -743,9 +752,9 @@ static int translate(struct engine *e, const struct vmt_op *op, struct rop *r, u
 		r->a[0] = x;
 		r->a[1] = a[1];
 		r->a[2] = a[2];
-		if (op->kind == VMT_OP_MADVISE && !failed && a[1] > TOUCH_MAX &&
+		if (op->kind == VMT_OP_MADVISE && !failed && a[1] > POPULATE_MAX &&
 		    (a[2] == X_MADV_POPULATE_READ || a[2] == X_MADV_POPULATE_WRITE)) {
-			r->a[1] = TOUCH_MAX; /* faults in the first TOUCH_MAX bytes only, as --touch */
+			r->a[1] = POPULATE_MAX; /* faults in the first POPULATE_MAX bytes only */
 			e->st->bounded++;
 		}
 		/* protection keys are not replayed: the replayer owns none of the traced keys */
@@ -1276,8 +1285,21 @@ int replay_process_main(const struct replay_options *opt, const struct plan *pla
 		/* every pass starts from the trace's start state, snapshot included */
 		reset_clusters(&e);
 		map_initial(&e);
-		/* the next pass is scheduled from now, however long this one took */
-		e.loop_offset_ns = opt->speed > 0 ? now_ns(CLOCK_MONOTONIC) - e.go_ns : 0;
+		/*
+		 * The next pass starts when the trace starts again, one span of it
+		 * after this pass did: every process of a trace replays pass k
+		 * together, as the traced processes ran together, and one that ends
+		 * early (a short-lived helper) waits for the others instead of
+		 * repeating itself alone.  A pass that ran late starts the next now.
+		 */
+		if (opt->speed > 0) {
+			uint64_t span = (uint64_t)((double)(e.plan->t_last - e.plan->t_first) / opt->speed);
+			uint64_t late = now_ns(CLOCK_MONOTONIC) - e.go_ns;
+
+			e.loop_offset_ns = late > e.loop_offset_ns + span ? late : e.loop_offset_ns + span;
+			if (e.deadline_ns && e.go_ns + e.loop_offset_ns >= e.deadline_ns)
+				break; /* the next pass would start after --duration */
+		}
 	}
 	drain(&e);
 	st->t_end = now_ns(CLOCK_MONOTONIC);

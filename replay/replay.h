@@ -182,7 +182,7 @@ struct replay_stats {
 	uint64_t t_start, t_end; /* CLOCK_MONOTONIC of the timed phase */
 	uint64_t ops, setup_ops, loops, conflicts, mismatches, errors, execs;
 	uint64_t inferred; /* mappings made for memory the trace uses but never mapped */
-	uint64_t bounded; /* MAP_POPULATE/MAP_LOCKED dropped, MADV_POPULATE_* cut, above 64 MiB */
+	uint64_t bounded; /* MAP_POPULATE/MAP_LOCKED dropped, MADV_POPULATE_* cut, above 1 GiB */
 	uint64_t skipped[SKIP_NR];
 	uint64_t placed_clusters;
 	uint32_t nmismatch_ex;

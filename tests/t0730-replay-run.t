@@ -130,6 +130,35 @@ check "--speed 1 --duration 1" replay d04.vmt -o sd.json --speed 1 --duration 1
 is "$(j sd.json '[d["counts"]["loops"] in (2, 3), 950000000 <= d["counts"]["wall_ns"] < 1500000000]')" "[true, true]" \
 	"--speed 1 --duration 1 of a 0.4 s trace: about 1 s, the last pass cut short ($(j sd.json 'd["counts"]["loops"]') passes)"
 
+# several processes repeat the trace together: one whose ops end early (a
+# short-lived helper) waits for the next pass instead of repeating alone, and
+# ops scheduled after --duration are not waited for
+python3 - > helper.txt <<'EOF'
+print('process P0 t=0 pid=100 ppid=1 parent=- name="main"')
+print('thread T0 t=0 process=P0 tid=100 name="main"')
+print('process P1 t=0 pid=101 ppid=100 parent=P0 name="helper"')
+print('thread T1 t=0 process=P1 tid=101 name="helper"')
+ops = []
+for i in range(20):  # main: an mmap and munmap every 10 ms for 200 ms
+    t = 1000000000 + i * 10000000
+    a = 0x7f0000000000 + i * 0x10000
+    ops.append((t, f"100 T0 mmap(0x{a:x}, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0x0) = 0x{a:x}"))
+    ops.append((t + 5000000, f"100 T0 munmap(0x{a:x}, 4096) = 0"))
+ops.append((1000000000, "100 T1 mmap(0x7e0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0x0) = 0x7e0000000000"))
+ops.append((1001000000, "100 T1 munmap(0x7e0000000000, 4096) = 0"))
+for t, o in sorted(ops):
+    print(t, o)
+EOF
+trace helper
+check "two processes, --speed 1 --duration 0.5 of a 0.2 s trace" replay helper.vmt -o helper.json --speed 1 --duration 0.5
+is "$(j helper.json '[p["loops"] for p in d["processes"]] + [d["processes"][1]["ops"]]')" "[3, 3, 6]" \
+	"passes start together every 0.2 s: the helper's 2 ops replay 3 times, not once per millisecond"
+is "$(j helper.json '0.45e9 <= d["counts"]["wall_ns"] < 0.9e9 and 90 <= d["processes"][0]["ops"] <= 110')" "true" \
+	"and the third pass is cut at 0.5 s ($(j helper.json 'd["counts"]["wall_ns"]') ns, $(j helper.json 'd["processes"][0]["ops"]') ops of main)"
+check "--speed 1 --duration 0.1 of it" replay helper.vmt -o short.json --speed 1 --duration 0.1
+is "$(j short.json '[d["counts"]["wall_ns"] < 0.18e9, [p["loops"] for p in d["processes"]]]')" "[true, [1, 1]]" \
+	"--duration 0.1: the ops after 0.1 s are not waited for ($(j short.json 'd["counts"]["wall_ns"]') ns)"
+
 # ---- the progress line: only on a terminal ----
 if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
 	script -qec "$VMATRACE replay --no-probe $T_TMP/mb.vmt -o $T_TMP/tty.json --loop 20" /dev/null > tty.txt 2>&1

@@ -316,5 +316,5 @@ trace populate
 measure pop "$VMATRACE" replay --no-probe -q populate.vmt -o pop.json
 is "$st:$(j pop.json '[d["counts"][k] for k in ("ops", "bounded_population", "outcome_mismatches", "conflicts")]')" "0:[4, 2, 0, 0]" \
 	"16 GiB to populate: both bounded and counted, the small MAP_POPULATE kept; every outcome as traced"
-bounded "populated at most 64 MiB of each" $((mem + 128)) 30
+bounded "populated at most 1 GiB of each" $((mem + 2048 + 256)) 30
 done_testing
