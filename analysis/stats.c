@@ -1376,7 +1376,7 @@ void an_group_warnings(const struct an_group *g, const char *prefix, unsigned in
 			   "events were lost in the capture (the trace lacks them)");
 		warn_count(
 			g, prefix, w, offsetof(struct an_run, conflicts),
-			"conflicts (ranges that could not be placed; their ops were not replayed)");
+			"conflicts (an op whose relocated range was taken, or a cluster or snapshot mapping that found no place: counts.conflicts)");
 		warn_count(g, prefix, w, offsetof(struct an_run, mismatches),
 			   "outcome mismatches (ops that succeeded or failed unlike in the trace)");
 		warn_count(g, prefix, w, offsetof(struct an_run, skipped), "skipped ops");
