@@ -2102,12 +2102,62 @@ static int setup_command(struct ctx *c)
 	return write_pids(c, pid, false);
 }
 
+/* A sorted set of tids: what set_event_pid holds. */
+struct tidset {
+	int32_t *v;
+	size_t n;
+};
+
+static int cmp_tid(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool tidset_has(const struct tidset *s, int32_t tid)
+{
+	return s && s->n && bsearch(&tid, s->v, s->n, sizeof(*s->v), cmp_tid);
+}
+
+/* The tids in the instance's set_event_pid now, event-fork's additions included. */
+static int read_pids(struct ctx *c, struct tidset *s)
+{
+	char *text = tracefs_instance_file_read(c->inst, "set_event_pid", NULL), *p, *end;
+	size_t cap = 0;
+
+	s->v = NULL;
+	s->n = 0;
+	if (!text)
+		return fail(c, "cannot read set_event_pid: %s", strerror(errno));
+	for (p = text;; p = end) {
+		long tid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (s->n == cap) {
+			int32_t *v = realloc(s->v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+			if (!v) {
+				free(text);
+				return oom(c);
+			}
+			s->v = v;
+		}
+		s->v[s->n++] = (int32_t)tid;
+	}
+	free(text);
+	qsort(s->v, s->n, sizeof(*s->v), cmp_tid);
+	return 0;
+}
+
 /*
- * Define the threads of @p found in /proc (only those not known yet if
- * @only_new) and append their tids to @list, for set_event_pid.
+ * Define the threads of @p found in /proc that are not known yet and append
+ * to @list, for set_event_pid, the tids that are new (!@have) or missing
+ * from @have, the kernel's list.
  */
-static int list_threads(struct ctx *c, struct rproc *p, char **list, size_t *len, bool only_new,
-			uint64_t t)
+static int list_threads(struct ctx *c, struct rproc *p, char **list, size_t *len,
+			const struct tidset *have, uint64_t t)
 {
 	char path[64], comm[COMM_LEN + 2];
 	struct dirent *d;
@@ -2116,7 +2166,7 @@ static int list_threads(struct ctx *c, struct rproc *p, char **list, size_t *len
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
 	dir = opendir(path);
 	if (!dir)
-		return only_new ? 0 : fail(c, "cannot read '%s': %s", path, strerror(errno));
+		return have ? 0 : fail(c, "cannot read '%s': %s", path, strerror(errno));
 	while ((d = readdir(dir))) {
 		int32_t tid = (int32_t)strtol(d->d_name, NULL, 10);
 		struct rtask *k;
@@ -2124,8 +2174,10 @@ static int list_threads(struct ctx *c, struct rproc *p, char **list, size_t *len
 		size_t n;
 		FILE *f;
 
-		if (tid <= 0 || (only_new && task_find(c, tid)))
+		if (tid <= 0 || tidset_has(have, tid))
 			continue;
+		if (task_find(c, tid))
+			goto add; /* known, but the kernel's list lost it */
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)p->pid, (int)tid);
 		comm[0] = '\0';
 		f = fopen(path, "re");
@@ -2139,6 +2191,7 @@ static int list_threads(struct ctx *c, struct rproc *p, char **list, size_t *len
 		if (!k)
 			break;
 		k->attached = true;
+add:
 		n = (size_t)snprintf(num, sizeof(num), "%d ", (int)tid);
 		{
 			char *l = realloc(*list, *len + n + 1);
@@ -2223,7 +2276,7 @@ static int setup_attach(struct ctx *c)
 		if (proc_find(c, pid))
 			continue;
 		p = proc_new(c, pid, ppid, proc_find(c, ppid), name, c->t0, false);
-		if (!p || list_threads(c, p, &list, &len, false, c->t0))
+		if (!p || list_threads(c, p, &list, &len, NULL, c->t0))
 			goto out;
 	}
 	ret = write_pids(c, list ? list : "", false);
@@ -2232,18 +2285,34 @@ out:
 	return ret;
 }
 
-/* After arming: threads made while we listed, and the initial maps. */
+/*
+ * After arming: the threads made between the listing and the write of
+ * set_event_pid, then the initial maps.  A thread made after the write is
+ * in the kernel's list already (event-fork); one made before it is not, and
+ * is appended.  Only what is missing from the kernel's list is written:
+ * the kernel builds a new list from the old one on every write, and a
+ * thread that event-fork adds to the old one meanwhile is lost, so writes
+ * are kept to the rare case that needs one, and checked again after.
+ */
 static int finish_attach(struct ctx *c)
 {
-	for (int round = 0; round < 3; round++) {
+	size_t ntids = 0, nprocs = 0;
+
+	for (int round = 0; round < 8; round++) {
+		struct tidset have;
 		char *list = NULL;
 		size_t len = 0;
 
+		if (read_pids(c, &have))
+			return -1;
+		ntids = have.n;
 		for (struct rproc *p = c->all_procs; p; p = p->next)
-			if (list_threads(c, p, &list, &len, true, c->t0)) {
+			if (list_threads(c, p, &list, &len, &have, c->t0)) {
+				free(have.v);
 				free(list);
 				return -1;
 			}
+		free(have.v);
 		if (!list)
 			break;
 		if (write_pids(c, list, true)) {
@@ -2252,9 +2321,14 @@ static int finish_attach(struct ctx *c)
 		}
 		free(list);
 	}
-	for (struct rproc *p = c->all_procs; p; p = p->next)
+	for (struct rproc *p = c->all_procs; p; p = p->next) {
 		if (snapshot_maps(c, p))
 			return -1;
+		nprocs++;
+	}
+	/* like strace -p: from this line on, nothing the processes do is missed */
+	fprintf(stderr, "record: attached to %zu process%s, %zu task%s\n", nprocs,
+		nprocs == 1 ? "" : "es", ntids, ntids == 1 ? "" : "s");
 	return 0;
 }
 

@@ -65,10 +65,14 @@ check_counts() {
 	is "$bad" "" "$name (tid $tid): every op kind counted as the program made them"
 }
 
-# wait_armed PID: until record PID has armed its instance (tracing_on is 1)
+# wait_armed PID: until record PID has armed its instance
 wait_armed() {
 	for _ in $(seq 200); do
-		[ "$(cat "$TRACING/instances/vmatrace-record-$1/tracing_on" 2>/dev/null)" = 1 ] && return 0
+		# a new instance starts with tracing_on 1, before record turns it off to set up:
+		# armed is tracing on with the events enabled
+		[ "$(cat "$TRACING/instances/vmatrace-record-$1/tracing_on" 2>/dev/null)" = 1 ] &&
+			[ "$(cat "$TRACING/instances/vmatrace-record-$1/events/syscalls/sys_exit_mmap/enable" 2>/dev/null)" = 1 ] &&
+			return 0
 		sleep 0.05
 	done
 	return 1
@@ -206,7 +210,9 @@ for _ in $(seq 100); do [ -s ready ] && break; sleep 0.05; done
 "$VMATRACE" record -p $prog -o attach.vmt >rec.out 2>rec.err 7>&- &
 rec=$!
 if wait_armed $rec; then
-	sleep 0.2 # the initial maps are read right after arming
+	# the line record prints once it has the threads made while it listed them
+	for _ in $(seq 200); do grep -q "^record: attached to 1 process, " rec.err && break; sleep 0.05; done
+	like "$(cat rec.err)" "^record: attached to 1 process, [0-9]+ tasks?$" "record -p says when it is attached"
 	exec 7>&-
 	wait $rec
 	is "$?" 0 "record -p exits 0 when the process has exited"
