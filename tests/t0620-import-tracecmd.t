@@ -48,7 +48,7 @@ like "$(cat "$T_TMP/err")" "libtracecmd crashed on it \\(Segmentation fault\\)|E
 # a damaged file's descriptor is closed (libtracecmd leaves it open): watch the calls
 if command -v strace >/dev/null 2>&1; then
 	cp "$DATA/report-x86_64.txt" notdat.txt
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,close -o fds.txt "$VMATRACE" import --from tracecmd notdat.txt -o x.vmt
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,close -o fds.txt "$VMATRACE" import --from tracecmd notdat.txt -o x.vmt 2>/dev/null
 	fd=$(sed -nE 's/.*openat\(AT_FDCWD, "notdat.txt", [^)]*\) = ([0-9]+).*/\1/p' fds.txt)
 	is "$(sed -n "/\"notdat.txt\"/,\$p" fds.txt | grep -c "close($fd)")" 1 "a file that is not a trace.dat is closed once"
 else
