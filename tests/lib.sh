@@ -76,6 +76,21 @@ skip() {
 	while [ "$n" -gt 0 ]; do T_COUNT=$((T_COUNT + 1)); echo "ok $T_COUNT # SKIP $1"; n=$((n - 1)); done
 }
 
+# wait_armed PID: until vmatrace record PID has armed its tracefs instance (at
+# most 10 s; false if it never does).  A new instance starts with tracing_on 1,
+# before record turns it off to set up: armed is tracing on with the events
+# enabled.
+wait_armed() {
+	for _ in $(seq 200); do
+		_d=${TRACING:-/sys/kernel/tracing}/instances/vmatrace-record-$1
+		[ "$(cat "$_d/tracing_on" 2>/dev/null)" = 1 ] &&
+			[ "$(cat "$_d/events/syscalls/sys_exit_mmap/enable" 2>/dev/null)" = 1 ] &&
+			return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 done_testing() {
 	echo "1..$T_COUNT"
 	[ "$T_FAILED" = 0 ]

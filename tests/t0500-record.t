@@ -65,18 +65,6 @@ check_counts() {
 	is "$bad" "" "$name (tid $tid): every op kind counted as the program made them"
 }
 
-# wait_armed PID: until record PID has armed its instance
-wait_armed() {
-	for _ in $(seq 200); do
-		# a new instance starts with tracing_on 1, before record turns it off to set up:
-		# armed is tracing on with the events enabled
-		[ "$(cat "$TRACING/instances/vmatrace-record-$1/tracing_on" 2>/dev/null)" = 1 ] &&
-			[ "$(cat "$TRACING/instances/vmatrace-record-$1/events/syscalls/sys_exit_mmap/enable" 2>/dev/null)" = 1 ] &&
-			return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 head -c 20000 /dev/urandom >data.bin
 ino=$(stat -c %i data.bin)

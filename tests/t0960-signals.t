@@ -28,17 +28,6 @@ none_alive() {
 # ---- record ----
 TRACING=/sys/kernel/tracing
 instances() { ls "$TRACING/instances" 2>/dev/null | grep "^vmatrace-record-${1:-[0-9]*}\$"; }
-wait_armed() {
-	for _ in $(seq 200); do
-		# a new instance starts with tracing_on 1, before record turns it off to set up:
-		# armed is tracing on with the events enabled
-		[ "$(cat "$TRACING/instances/vmatrace-record-$1/tracing_on" 2>/dev/null)" = 1 ] &&
-			[ "$(cat "$TRACING/instances/vmatrace-record-$1/events/syscalls/sys_exit_mmap/enable" 2>/dev/null)" = 1 ] &&
-			return 0
-		sleep 0.05
-	done
-	return 1
-}
 why=""
 if ! "$VMATRACE" record --help >/dev/null 2>&1; then
 	why="this vmatrace has no record command"

@@ -25,6 +25,18 @@ writing() {
 	done
 	return 1
 }
+# kill_writing PID BYTES NAME ERRFILE: SIGKILL PID once it has written BYTES, a test
+kill_writing() {
+	if writing "$1" "$2"; then
+		kill -KILL "$1"
+		wait "$1" 2>/dev/null
+		pass "$3"
+	else
+		kill -KILL "$1"
+		wait "$1" 2>/dev/null
+		fail "$3" "it wrote nothing in 10 s: $(cat "$4")"
+	fi
+}
 # intact NAME FILE: FILE still holds "old", and is all there is in $OUT
 intact() {
 	is "$(cat "$OUT/$2"):$(ls -A "$OUT" | tr '\n' ' ')" "old:$2 " "$1: the old $2 is intact, nothing beside it"
@@ -67,30 +79,14 @@ cp old "$OUT/dump.txt"
 pid=$!
 exec 3> in.fifo
 head -c $(($(wc -c < big.vmt) - 1000)) big.vmt >&3
-if writing $pid 1048576; then
-	kill -KILL $pid
-	wait $pid 2>/dev/null
-	pass "dump -o killed while it writes"
-else
-	kill -KILL $pid
-	wait $pid 2>/dev/null
-	fail "dump -o killed while it writes" "it wrote nothing in 10 s: $(cat dump.err)"
-fi
+kill_writing $pid 1048576 "dump -o killed while it writes" dump.err
 exec 3>&-
 intact "dump -o, SIGKILL" dump.txt
 
 cp old "$OUT/wl.vmt"
 "$VMATRACE" workload merge-both --ops 50000000 -o "$OUT/wl.vmt" 2> wl.err &
 pid=$!
-if writing $pid 4194304; then
-	kill -KILL $pid
-	wait $pid 2>/dev/null
-	pass "workload killed while it writes"
-else
-	kill -KILL $pid
-	wait $pid 2>/dev/null
-	fail "workload killed while it writes" "it wrote nothing in 10 s: $(cat wl.err)"
-fi
+kill_writing $pid 4194304 "workload killed while it writes" wl.err
 intact "workload, SIGKILL" wl.vmt
 
 # ---- failures ----
