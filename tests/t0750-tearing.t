@@ -1,7 +1,8 @@
 #!/bin/sh
 # --check-tearing against the real kernel: every seed scenario (all-scenarios
 # runs the ten at once) and the selftest's split, resize and remap patterns,
-# replayed with 2 readers of each kind: checked pairs of passes, no tear.
+# replayed with 2 readers of each kind: checked pairs of passes, no tear (for
+# maps, a known failure on Linux 6.18: docs/tearing.md, "A tear in Linux 6.18").
 # A short version; docs/tearing.md shows how to run it for minutes.
 . "$(dirname "$0")/lib.sh"
 . "$TESTDIR/replay-lib.sh"
@@ -18,8 +19,16 @@ for w in all-scenarios selftest-split selftest-resize selftest-remap; do
 	for k in $kinds; do
 		check "$w, 2 $k readers" "$VMATRACE" replay $w.vmt -q --no-probe --check-tearing \
 			--readers 2 --reader $k --duration "$secs" -o $w-$k.json
-		is "$(j $w-$k.json '[d["counts"]["tears"], d["counts"]["tear_checks"]["checked"] > 0, d["counts"]["reader_errors"], d["counts"]["outcome_mismatches"]]')" \
-			"[0, true, 0, 0]" "$w, $k: passes checked, no tear ($(j $w-$k.json 'd["counts"]["tear_checks"]'))"
+		got=$(j $w-$k.json '[d["counts"]["tears"], d["counts"]["tear_checks"]["checked"] > 0, d["counts"]["reader_errors"], d["counts"]["outcome_mismatches"]]')
+		if [ "$k" = maps ]; then
+			# Linux 6.18 itself shows a hole in maps now and then (tests/maps-tear.c, without
+			# vmatrace: pages a split-and-merge of their neighbour never touched, missing)
+			is "${got#\[*, }" "true, 0, 0]" "$w, $k: passes checked ($(j $w-$k.json 'd["counts"]["tear_checks"]'))"
+			todo_is "${got%%,*}" "[0" "$w, $k: no tear" \
+				"the kernel's own maps tears (docs/tearing.md, 'A tear in Linux 6.18'; build/tests/maps-tear)"
+		else
+			is "$got" "[0, true, 0, 0]" "$w, $k: passes checked, no tear ($(j $w-$k.json 'd["counts"]["tear_checks"]'))"
+		fi
 	done
 done
 
