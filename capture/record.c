@@ -61,7 +61,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <mntent.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -81,8 +80,10 @@
 #include <kbuffer.h>
 #include <tracefs.h>
 
+#include "import.h"
 #include "procmap.h"
 #include "record.h"
+#include "tracefs-util.h"
 #include "util.h"
 #include "vmt.h"
 
@@ -107,7 +108,6 @@
 #define RECORD_PROGRESS_NS (500 * NSEC_PER_MSEC)
 /* Address changes remembered per process for the file-identity check. */
 #define RECORD_HIST 64
-#define TRACEFS_MOUNT "/sys/kernel/tracing"
 #define INSTANCE_PREFIX "vmatrace-record-"
 #define COMM_LEN 16
 
@@ -119,77 +119,6 @@ void record_interrupt(void)
 }
 
 /* ---- small containers ---------------------------------------------------- */
-
-/* tid/pid -> value; open addressing, key 0 marks a free slot, no deletion (a reused id overwrites). */
-struct imap {
-	int32_t *key;
-	uint64_t *val;
-	uint32_t cap, n;
-};
-
-static uint32_t imap_slot(const struct imap *m, int32_t key)
-{
-	uint32_t i = ((uint32_t)key * 2654435761u) & (m->cap - 1);
-
-	while (m->key[i] && m->key[i] != key)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static bool imap_get(const struct imap *m, int32_t key, uint64_t *val)
-{
-	uint32_t i;
-
-	if (!m->cap)
-		return false;
-	i = imap_slot(m, key);
-	if (!m->key[i])
-		return false;
-	*val = m->val[i];
-	return true;
-}
-
-static int imap_put(struct imap *m, int32_t key, uint64_t val)
-{
-	uint32_t i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct imap g = { 0 };
-
-		g.cap = m->cap ? m->cap * 2 : 256;
-		g.key = calloc(g.cap, sizeof(*g.key));
-		g.val = calloc(g.cap, sizeof(*g.val));
-		if (!g.key || !g.val) {
-			free(g.key);
-			free(g.val);
-			return -1;
-		}
-		for (uint32_t j = 0; j < m->cap; j++) {
-			if (m->key[j]) {
-				i = imap_slot(&g, m->key[j]);
-				g.key[i] = m->key[j];
-				g.val[i] = m->val[j];
-				g.n++;
-			}
-		}
-		free(m->key);
-		free(m->val);
-		*m = g;
-	}
-	i = imap_slot(m, key);
-	if (!m->key[i])
-		m->n++;
-	m->key[i] = key;
-	m->val[i] = val;
-	return 0;
-}
-
-static void imap_free(struct imap *m)
-{
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof(*m));
-}
 
 /* ---- what the capture knows ---------------------------------------------- */
 
@@ -363,7 +292,7 @@ struct ctx {
 	int page_size;
 	bool kinds[VMT_OP_NR]; /* op kinds this kernel can trace */
 	/* state */
-	struct imap tasks, procs, mmap_anon;
+	struct imp_idmap tasks, procs, mmap_anon; /* tid/pid -> pointer or value */
 	struct rtask *all_tasks;
 	struct rproc *all_procs;
 	struct rfile **ftab;
@@ -407,33 +336,19 @@ static int oom(struct ctx *c)
 
 /* ---- checks and stale instances ------------------------------------------ */
 
-static bool tracefs_mounted(void)
-{
-	struct mntent *e;
-	bool mounted = false;
-	FILE *m = setmntent("/proc/self/mounts", "r");
-
-	if (!m)
-		return false;
-	while (!mounted && (e = getmntent(m)))
-		mounted = !strcmp(e->mnt_type, "tracefs");
-	endmntent(m);
-	return mounted;
-}
-
 int record_check(char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	const char *dir;
 
-	if (!tracefs_mounted()) {
+	if (!tracing_mounted()) {
 		if (geteuid() != 0) {
 			fmt_into(err, errlen,
 				 "record needs root: tracefs is not mounted and a "
 				 "tracefs instance must be created (run it as root)");
 			return -1;
 		}
-		if (mount("nodev", TRACEFS_MOUNT, "tracefs", 0, NULL)) {
+		if (mount("nodev", TRACING_MOUNT, "tracefs", 0, NULL)) {
 			if (errno == ENODEV)
 				fmt_into(err, errlen,
 					 "this kernel has no tracefs (CONFIG_FTRACE is off)");
@@ -441,7 +356,7 @@ int record_check(char *err, size_t errlen)
 				fmt_into(err, errlen,
 					 "tracefs is not mounted and mounting it on %s failed: %s "
 					 "(try: mount -t tracefs nodev %s)",
-					 TRACEFS_MOUNT, strerror(errno), TRACEFS_MOUNT);
+					 TRACING_MOUNT, strerror(errno), TRACING_MOUNT);
 			return -1;
 		}
 	}
@@ -762,16 +677,16 @@ static bool proc_status(int32_t tid, int32_t *tgid, int32_t *ppid, char name[COM
 
 static struct rproc *proc_find(struct ctx *c, int32_t pid)
 {
-	uint64_t v;
+	int64_t v = imp_idmap_get(&c->procs, (uint32_t)pid);
 
-	return imap_get(&c->procs, pid, &v) ? (struct rproc *)(uintptr_t)v : NULL;
+	return v < 0 ? NULL : (struct rproc *)(uintptr_t)v;
 }
 
 static struct rtask *task_find(struct ctx *c, int32_t tid)
 {
-	uint64_t v;
+	int64_t v = imp_idmap_get(&c->tasks, (uint32_t)tid);
 
-	return imap_get(&c->tasks, tid, &v) ? (struct rtask *)(uintptr_t)v : NULL;
+	return v < 0 ? NULL : (struct rtask *)(uintptr_t)v;
 }
 
 static struct rproc *proc_new(struct ctx *c, int32_t pid, int32_t ppid, struct rproc *parent,
@@ -790,7 +705,7 @@ static struct rproc *proc_new(struct ctx *c, int32_t pid, int32_t ppid, struct r
 	p->ignored = ignored;
 	p->next = c->all_procs;
 	c->all_procs = p;
-	if (imap_put(&c->procs, pid, (uintptr_t)p)) {
+	if (imp_idmap_put(&c->procs, (uint32_t)pid, (int64_t)(uintptr_t)p)) {
 		oom(c);
 		return NULL;
 	}
@@ -813,7 +728,7 @@ static struct rtask *task_new(struct ctx *c, int32_t tid, struct rproc *p, const
 	k->idx = VMT_NONE;
 	k->next = c->all_tasks;
 	c->all_tasks = k;
-	if (imap_put(&c->tasks, tid, (uintptr_t)k)) {
+	if (imp_idmap_put(&c->tasks, (uint32_t)tid, (int64_t)(uintptr_t)k)) {
 		oom(c);
 		return NULL;
 	}
@@ -1246,11 +1161,19 @@ static inline bool ret_failed(int64_t ret)
 	return ret < 0 && ret >= -4095;
 }
 
+/* Whether the enter of @tid's mmap at or before @ts, already decoded, was anonymous. */
+static bool enter_said_anon(struct ctx *c, int32_t tid, uint64_t ts)
+{
+	int64_t v = imp_idmap_get(&c->mmap_anon, (uint32_t)tid);
+
+	return v >= 0 && (v & 1) && (uint64_t)v >> 1 <= ts;
+}
+
 static int decode_event(struct ctx *c, int cpu, const void *data, int size, uint64_t ts)
 {
 	const struct evdesc *d;
 	struct ev *e;
-	uint64_t type, v;
+	uint64_t type;
 	int32_t tid;
 
 	if (size < c->common_size)
@@ -1285,7 +1208,7 @@ static int decode_event(struct ctx *c, int cpu, const void *data, int size, uint
 				e->args[i] = (uint64_t)(int64_t)(int32_t)e->args[i];
 		}
 		if (d->kind == VMT_OP_MMAP &&
-		    imap_put(&c->mmap_anon, tid, ts << 1 | !!(e->args[3] & MAP_ANONYMOUS)))
+		    imp_idmap_put(&c->mmap_anon, (uint32_t)tid, (int64_t)(ts << 1 | !!(e->args[3] & MAP_ANONYMOUS))))
 			return oom(c);
 		break;
 	case EV_EXIT:
@@ -1296,7 +1219,7 @@ static int decode_event(struct ctx *c, int cpu, const void *data, int size, uint
 		 * enter, decoded already on this or another CPU, said anonymous.
 		 */
 		if (d->kind == VMT_OP_MMAP && !ret_failed(e->exit.ret) &&
-		    !(imap_get(&c->mmap_anon, tid, &v) && (v & 1) && (v >> 1) <= ts))
+		    !enter_said_anon(c, tid, ts))
 			e->exit.res = resolve_now(c, tid, (uint64_t)e->exit.ret);
 		break;
 	case EV_NEWTASK:
@@ -1654,7 +1577,7 @@ static int on_exec(struct ctx *c, struct ev *e)
 	if (!k)
 		return -1;
 	/* a non-leader that execs takes over the leader's pid */
-	if (e->exec.old_pid != e->exec.pid && imap_put(&c->tasks, e->exec.pid, (uintptr_t)k))
+	if (e->exec.old_pid != e->exec.pid && imp_idmap_put(&c->tasks, (uint32_t)e->exec.pid, (int64_t)(uintptr_t)k))
 		return oom(c);
 	if (k->proc->ignored) {
 		c->st->ignored++;
@@ -2438,9 +2361,9 @@ static void free_ctx(struct ctx *c)
 	free(c->cpus);
 	free(c->pfd);
 	free(c->ftab);
-	imap_free(&c->tasks);
-	imap_free(&c->procs);
-	imap_free(&c->mmap_anon);
+	imp_idmap_free(&c->tasks);
+	imp_idmap_free(&c->procs);
+	imp_idmap_free(&c->mmap_anon);
 	free(c->desc);
 	free(c->page);
 	free(c->rec);

@@ -21,13 +21,12 @@
 
 #define INSTANCE_PREFIX "vmatrace-"
 
-static bool tracefs_mounted(void)
+bool tracing_mounted(void)
 {
 	struct mntent *e;
 	bool mounted = false;
-	FILE *m;
+	FILE *m = setmntent("/proc/self/mounts", "r");
 
-	m = setmntent("/proc/self/mounts", "r");
 	if (!m)
 		return false;
 	while (!mounted && (e = getmntent(m)))
@@ -55,7 +54,7 @@ int tracing_check(const char *system, const char *event, char *why, size_t whyle
 	const char *dir;
 	int saved;
 
-	if (!tracefs_mounted() && mount("nodev", TRACING_MOUNT, "tracefs", 0, NULL)) {
+	if (!tracing_mounted() && mount("nodev", TRACING_MOUNT, "tracefs", 0, NULL)) {
 		saved = errno;
 		fmt_into(why, whylen, "tracefs is not mounted and mounting it on %s failed: %s",
 			 TRACING_MOUNT, strerror(saved));

@@ -11,11 +11,15 @@
 #ifndef VMT_TRACEFS_UTIL_H
 #define VMT_TRACEFS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <tracefs.h>
 
 #define TRACING_MOUNT "/sys/kernel/tracing"
+
+/* tracing_mounted - is a tracefs mounted anywhere (/proc/self/mounts)? */
+bool tracing_mounted(void);
 
 /*
  * tracing_check - can this process trace @system/@event in a private instance?
