@@ -58,14 +58,20 @@ enum {
 	OPT_MAX_WARNINGS,
 };
 
-static int import_tracecmd(const struct imp_options *o)
+/* Read @o->input in its format and write the trace; the exit status. */
+static int import_file(const struct imp_options *o)
 {
 	struct imp *im = imp_new(o);
 	int ret;
 
 	if (!im)
 		return error("out of memory");
-	ret = imp_read_tracecmd(im, o->input);
+	if (!strcmp(o->format, "strace"))
+		ret = imp_read_strace(im, o->input);
+	else if (!strcmp(o->format, "ftrace"))
+		ret = imp_read_ftrace(im, o->input);
+	else
+		ret = imp_read_tracecmd(im, o->input);
 	if (!ret)
 		ret = imp_finish(im);
 	imp_free(im);
@@ -80,10 +86,10 @@ static int import_tracecmd(const struct imp_options *o)
  * the trace it was writing is an unnamed temporary file, gone with it.  The
  * fuzz build reads in-process, where the fuzzer can see the crash.
  */
-static int contained_tracecmd(const struct imp_options *o)
+static int import_contained(const struct imp_options *o)
 {
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	return import_tracecmd(o);
+	return import_file(o);
 #else
 	int status;
 	pid_t pid;
@@ -91,9 +97,9 @@ static int contained_tracecmd(const struct imp_options *o)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		return import_tracecmd(o); /* no process to spare: unprotected, but not refused */
+		return import_file(o); /* no process to spare: unprotected, but not refused */
 	if (pid == 0)
-		_exit(import_tracecmd(o));
+		_exit(import_file(o));
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return error("%s: cannot wait for the reader: %s", o->input, strerror(errno));
@@ -122,9 +128,8 @@ int cmd_import(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct imp_options o = { .arch = -1, .clock = -1, .max_warnings = 10 };
-	struct imp *im;
 	uint64_t n;
-	int c, ret;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:o:a:h", opts, NULL)) != -1) {
@@ -185,17 +190,5 @@ int cmd_import(int argc, char **argv)
 	if (!strcmp(o.format, "tracecmd") && !strcmp(o.input, "-"))
 		return usage_error("import", "a trace.dat cannot be read from standard input");
 
-	if (!strcmp(o.format, "tracecmd"))
-		return contained_tracecmd(&o);
-	im = imp_new(&o);
-	if (!im)
-		return error("out of memory");
-	if (!strcmp(o.format, "strace"))
-		ret = imp_read_strace(im, o.input);
-	else
-		ret = imp_read_ftrace(im, o.input);
-	if (!ret)
-		ret = imp_finish(im);
-	imp_free(im);
-	return ret ? EXIT_FAIL : EXIT_OK;
+	return strcmp(o.format, "tracecmd") ? import_file(&o) : import_contained(&o);
 }
