@@ -158,8 +158,9 @@ struct engine {
 	 * or what lost events hid: that memory is mapped first, untimed.
 	 */
 	struct rangemap *known;
-	uint64_t *gaps; /* scratch: the unknown parts of one op's range */
+	uint64_t *gaps; /* scratch: the unknown parts of one op's range, start-end pairs */
 	size_t ngaps, gaps_cap;
+	uint64_t gap_from; /* where the next unknown part would start */
 	bool gaps_oom;
 	uint64_t brk_cur; /* traced program break, 0 before the first brk */
 	uint64_t page;
@@ -857,11 +858,8 @@ static void note_known(uint64_t start, uint64_t end, uint64_t value, void *arg)
 	struct engine *e = arg;
 
 	(void)value;
-	if (start > e->gaps[2 * e->ngaps + 1] && !e->gaps_oom) {
-		/* gaps[2n + 1] holds the cursor: where the next gap would start */
-		uint64_t from = e->gaps[2 * e->ngaps + 1];
-
-		if (2 * e->ngaps + 4 > e->gaps_cap) {
+	if (start > e->gap_from && !e->gaps_oom) {
+		if (2 * e->ngaps + 2 > e->gaps_cap) {
 			size_t cap = e->gaps_cap * 2;
 			uint64_t *g = realloc(e->gaps, cap * sizeof(*g));
 
@@ -872,11 +870,11 @@ static void note_known(uint64_t start, uint64_t end, uint64_t value, void *arg)
 			e->gaps = g;
 			e->gaps_cap = cap;
 		}
-		e->gaps[2 * e->ngaps] = from;
+		e->gaps[2 * e->ngaps] = e->gap_from;
 		e->gaps[2 * e->ngaps + 1] = start;
 		e->ngaps++;
 	}
-	e->gaps[2 * e->ngaps + 1] = end;
+	e->gap_from = end;
 }
 
 /*
@@ -899,14 +897,13 @@ static int fill_gaps(struct engine *e, unsigned int wi, const struct rop *op, ui
 	}
 	e->ngaps = 0;
 	e->gaps_oom = false;
-	e->gaps[1] = start;
-	if (rangemap_assign(e->known, start, end, 1, note_known, e) || e->gaps_oom)
+	e->gap_from = start;
+	/* the known parts are reported in address order; the end is a known part of length 0 */
+	if (rangemap_assign(e->known, start, end, 1, note_known, e))
 		return -1;
-	if (e->gaps[2 * e->ngaps + 1] < end) {
-		e->gaps[2 * e->ngaps] = e->gaps[2 * e->ngaps + 1];
-		e->gaps[2 * e->ngaps + 1] = end;
-		e->ngaps++;
-	}
+	note_known(end, end, 0, e);
+	if (e->gaps_oom)
+		return -1;
 	for (size_t i = 0; i < e->ngaps; i++) {
 		uint64_t gs = e->gaps[2 * i], ge = e->gaps[2 * i + 1], x, rs[2] = { gs, ge };
 		struct rop g = { .kind = VMT_OP_MMAP, .call = CALL_MMAP, .setup = true, .inferred = true };
